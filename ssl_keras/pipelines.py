@@ -1,0 +1,339 @@
+"""tf.data building blocks: files → decode → resize or crop → noisy pairs → batch → prefetch.
+
+Everything after listing the files runs as TensorFlow ops with ``num_parallel_calls``, so
+the input pipeline keeps up with training and nothing per-sample happens in Python.
+
+>>> paths = list_image_files("data/photos")
+>>> clean = image_dataset(paths, size=64, mode="random_crop", seed=0)
+>>> train = noisy_batches(clean, 16, "gaussian", 25 / 255, seed=1, shuffle=256)
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import tensorflow as tf
+
+from ssl_keras._checks import check_size
+from ssl_keras.noise import NOISES, Seed, as_seed, mixed
+
+AUTOTUNE = tf.data.AUTOTUNE
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+
+# Leading bytes of the formats TensorFlow decodes; the extension of a file is not trusted.
+_MAGIC = {
+    b"\xff\xd8\xff": "jpeg",
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"BM": "bmp",
+    b"GIF87a": "gif",
+    b"GIF89a": "gif",
+}
+
+
+def sniff_format(path: str | os.PathLike) -> str | None:
+    """Return ``"jpeg"``, ``"png"``, ``"bmp"``, ``"gif"`` or ``"webp"`` from a file's first
+    bytes, or ``None`` when it is none of them (empty, truncated header, another format)."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    for magic, kind in _MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def list_image_files(
+    folder: str | os.PathLike,
+    extensions: Sequence[str] = IMAGE_EXTENSIONS,
+    recursive: bool = False,
+    on_error: str = "raise",
+) -> list[str]:
+    """Sorted paths of the image files in ``folder`` (extensions matched case-insensitively).
+
+    Each file's first bytes are checked, so an extension that lies about the content is fine,
+    while a file that is no image at all is an error (``on_error="raise"``) or skipped with a
+    warning naming it (``on_error="warn"``).
+    """
+    if on_error not in ("raise", "warn"):
+        raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}.")
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"Image folder {str(root)!r} does not exist. Create it and put image files "
+            f"({', '.join(IMAGE_EXTENSIONS)}) in it, or point to another folder."
+        )
+    wanted = {e.lower() for e in extensions}
+    candidates = root.rglob("*") if recursive else root.iterdir()
+    paths = sorted(str(p) for p in candidates if p.is_file() and p.suffix.lower() in wanted)
+    if not paths:
+        raise ValueError(
+            f"No image files ({', '.join(sorted(wanted))}) in {str(root)!r}"
+            f"{' or its subfolders' if recursive else ''}. Add images or point to another folder."
+        )
+    return check_image_files(paths, on_error=on_error)
+
+
+def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str]:
+    """Keep the paths whose content starts like a JPEG/PNG/BMP/GIF/WebP file.
+
+    ``on_error="raise"`` raises ``ValueError`` naming the first bad file; ``"warn"`` skips bad
+    files with one warning that names them and counts them.
+    """
+    good, bad = [], []
+    for path in paths:
+        try:
+            kind = sniff_format(path)
+        except OSError as error:
+            kind = None
+            if on_error == "raise":
+                raise FileNotFoundError(f"Cannot read image file {path!r}: {error}.") from error
+        (good if kind else bad).append(path)
+    if bad and on_error == "raise":
+        raise ValueError(
+            f"{bad[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF or WebP content)"
+            f"{f' and {len(bad) - 1} more files' if len(bad) > 1 else ''}. Delete or "
+            "re-save the file, or pass on_error='warn' to skip such files."
+        )
+    if bad:
+        shown = ", ".join(repr(p) for p in bad[:5])
+        warnings.warn(
+            f"Skipped {len(bad)} unreadable image file(s): {shown}{' …' if len(bad) > 5 else ''}",
+            stacklevel=2,
+        )
+    if not good:
+        raise ValueError("None of the given files is a readable image.")
+    return good
+
+
+def decode_image(contents: tf.Tensor) -> tf.Tensor:
+    """Decode encoded image bytes into float32 RGB ``(H, W, 3)`` in [0, 1].
+
+    JPEG, PNG (8 or 16 bit, grayscale, palette, with or without alpha), BMP, GIF (first
+    frame) and WebP. Transparent PNG pixels are composited over white, so a transparent
+    background does not turn into black. Grayscale images are repeated into three channels.
+    """
+    is_png = tf.strings.substr(contents, 0, 8) == b"\x89PNG\r\n\x1a\n"
+
+    def png() -> tf.Tensor:
+        rgba = tf.image.convert_image_dtype(
+            tf.io.decode_png(contents, channels=4, dtype=tf.uint16), tf.float32
+        )
+        alpha = rgba[..., 3:]
+        return rgba[..., :3] * alpha + (1.0 - alpha)
+
+    def other() -> tf.Tensor:
+        # JPEG, BMP, GIF and WebP are 8-bit formats (WebP decodes only to uint8).
+        image = tf.io.decode_image(contents, channels=3, expand_animations=False)
+        return tf.image.convert_image_dtype(image, tf.float32)
+
+    image = tf.cond(is_png, png, other)
+    image.set_shape([None, None, 3])
+    return image
+
+
+def read_image(path: tf.Tensor) -> tf.Tensor:
+    """``decode_image(tf.io.read_file(path))`` — for use inside ``Dataset.map``."""
+    return decode_image(tf.io.read_file(path))
+
+
+def load_image(path: str | os.PathLike, size: int | tuple[int, int] | None = None) -> tf.Tensor:
+    """Eagerly read one image file as float32 RGB ``(H, W, 3)`` in [0, 1], optionally resized.
+
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file when
+    its content cannot be decoded.
+    """
+    path = str(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Image file {path!r} does not exist.")
+    try:
+        image = read_image(tf.constant(path))
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as error:
+        raise ValueError(
+            f"Cannot decode image file {path!r}: it is corrupt or not a JPEG/PNG/BMP/GIF/WebP "
+            f"image ({error.message.splitlines()[0]}). Re-save or remove it."
+        ) from None
+    return resize(image, size) if size is not None else image
+
+
+def resize(image: tf.Tensor, size: int | tuple[int, int]) -> tf.Tensor:
+    """Resize an image (or batch) to ``size`` with bilinear interpolation.
+
+    Antialiasing is on, so downscaling averages over the source pixels like area resizing
+    instead of skipping them; upscaling is plain bilinear.
+    """
+    height, width = check_size(size)
+    resized = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)  # the filter may overshoot by float rounding
+
+
+def resize_shorter_side(image: tf.Tensor, side: int) -> tf.Tensor:
+    """Resize so the shorter side equals ``side``, keeping the aspect ratio."""
+    shape = tf.cast(tf.shape(image)[-3:-1], tf.float32)
+    scale = tf.cast(side, tf.float32) / tf.reduce_min(shape)
+    new_shape = tf.cast(tf.round(shape * scale), tf.int32)
+    new_shape = tf.maximum(new_shape, side)
+    resized = tf.image.resize(image, new_shape, method="bilinear", antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)
+
+
+def center_crop(image: tf.Tensor, size: int | tuple[int, int]) -> tf.Tensor:
+    """Scale the shorter side to fit, then cut the central ``size`` window."""
+    height, width = check_size(size)
+    image = resize_shorter_side(image, max(height, width))
+    return tf.image.resize_with_crop_or_pad(image, height, width)
+
+
+def random_crop(image: tf.Tensor, size: int | tuple[int, int], seed: Seed) -> tf.Tensor:
+    """A ``size`` window at a seeded random position; images smaller than ``size`` are first
+    scaled up (shorter side) so a crop always fits."""
+    height, width = check_size(size)
+    shape = tf.shape(image)
+    too_small = tf.logical_or(shape[0] < height, shape[1] < width)
+    image = tf.cond(
+        too_small, lambda: resize_shorter_side(image, max(height, width)), lambda: image
+    )
+    return tf.image.stateless_random_crop(image, (height, width, 3), seed=as_seed(seed))
+
+
+def image_dataset(
+    paths: Sequence[str],
+    size: int | tuple[int, int],
+    mode: str = "resize",
+    seed: int = 0,
+    shorter_side: int | None = None,
+    cache: bool = True,
+    repeat: bool = False,
+) -> tf.data.Dataset:
+    """A dataset of float32 RGB images ``(H, W, 3)`` in [0, 1] read from ``paths``.
+
+    Args:
+        paths: image files (e.g. from :func:`list_image_files`).
+        size: output size, an int or ``(height, width)``.
+        mode: ``"resize"`` (stretch to size), ``"center_crop"`` (keep aspect, cut the middle)
+            or ``"random_crop"`` (a new seeded window every time an image is seen).
+        seed: seeds the random crops; the same seed gives the same crops.
+        shorter_side: in ``random_crop`` mode, first rescale each image so its shorter side
+            has this many pixels (controls how much of the scene one crop sees).
+        cache: keep decoded (and rescaled) images in memory after the first pass, so later
+            epochs skip file reading and decoding. Random crops are still drawn anew.
+        repeat: repeat forever (for ``steps_per_epoch`` training); random crops differ per pass.
+    """
+    if mode not in ("resize", "center_crop", "random_crop"):
+        raise ValueError(f"mode must be 'resize', 'center_crop' or 'random_crop', got {mode!r}.")
+    if len(paths) == 0:
+        raise ValueError("paths is empty: there are no images to read.")
+    height, width = check_size(size)
+    ds = tf.data.Dataset.from_tensor_slices([str(p) for p in paths])
+    ds = ds.map(read_image, num_parallel_calls=AUTOTUNE)
+    if mode == "resize":
+        ds = ds.map(lambda x: resize(x, (height, width)), num_parallel_calls=AUTOTUNE)
+    elif mode == "center_crop":
+        ds = ds.map(lambda x: center_crop(x, (height, width)), num_parallel_calls=AUTOTUNE)
+    elif shorter_side is not None:
+        ds = ds.map(lambda x: resize_shorter_side(x, shorter_side), num_parallel_calls=AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if repeat:
+        ds = ds.repeat()
+    if mode == "random_crop":
+        base = as_seed(seed)
+        ds = ds.enumerate().map(
+            lambda i, x: random_crop(x, (height, width), tf.stack([base[0], base[1] + i])),
+            num_parallel_calls=AUTOTUNE,
+        )
+    return ds
+
+
+def noisy_pairs(
+    clean: tf.data.Dataset,
+    noise: str | Callable[[tf.Tensor, tf.Tensor], tf.Tensor] = "gaussian",
+    level: float | None = None,
+    seed: int = 0,
+) -> tf.data.Dataset:
+    """Map a dataset of clean images to ``(noisy, clean)`` pairs.
+
+    ``noise`` is a name from :data:`ssl_keras.noise.NOISES`, ``"mixed"`` (Gaussian σ=25/255 or
+    salt-and-pepper 5 % per image), or a function ``f(image, seed) -> noisy``. Each element
+    gets its own seed derived from ``seed`` and its position, so the noise is reproducible and
+    differs between images and between epochs of a repeated dataset.
+    """
+    if callable(noise):
+        apply = noise
+    elif noise == "mixed":
+
+        def apply(x, s):
+            return mixed(x, seed=s)
+    elif noise in NOISES:
+        if level is None:
+            raise ValueError(f"noise={noise!r} needs a level (σ, amount or peak).")
+        function = NOISES[noise]
+
+        def apply(x, s):
+            return function(x, level, seed=s)
+    else:
+        raise ValueError(
+            f"Unknown noise {noise!r}. Use one of: {', '.join(NOISES)}, 'mixed', or a function."
+        )
+    base = as_seed(seed)
+    return clean.enumerate().map(
+        lambda i, x: (apply(x, tf.stack([base[0] + 1_000_003, base[1] + i])), x),
+        num_parallel_calls=AUTOTUNE,
+    )
+
+
+def noisy_batches(
+    clean: tf.data.Dataset,
+    batch_size: int,
+    noise: str | Callable[[tf.Tensor, tf.Tensor], tf.Tensor] = "gaussian",
+    level: float | None = None,
+    seed: int = 0,
+    shuffle: int | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Shuffle, batch, add noise to whole batches, prefetch: ``(noisy, clean)`` batches.
+
+    The fast way to feed a denoiser: the noise ops run once per batch instead of once per
+    image (see :func:`noisy_pairs` for the arguments).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
+    if shuffle:
+        clean = clean.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
+    clean = clean.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
+    return noisy_pairs(clean, noise, level, seed).prefetch(AUTOTUNE)
+
+
+def batch(
+    ds: tf.data.Dataset,
+    batch_size: int,
+    shuffle: int | None = None,
+    seed: int = 0,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Optionally shuffle (buffer ``shuffle``, seeded), batch, and prefetch."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
+    if shuffle:
+        ds = ds.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(
+        batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE
+    ).prefetch(AUTOTUNE)
+
+
+def to_numpy(ds: tf.data.Dataset, limit: int | None = None):
+    """Materialize a (possibly batched) dataset of images or tuples into NumPy arrays."""
+    if limit is not None:
+        ds = ds.take(limit)
+    parts = list(ds.as_numpy_iterator())
+    if not parts:
+        raise ValueError("The dataset is empty.")
+    import numpy as np
+
+    if isinstance(parts[0], tuple):
+        stack = np.concatenate if parts[0][0].ndim == 4 else np.stack
+        return tuple(stack([p[k] for p in parts]) for k in range(len(parts[0])))
+    return (np.concatenate if parts[0].ndim == 4 else np.stack)(parts)
