@@ -1,0 +1,72 @@
+"""Denoising benchmark sets (BSD68, Set12, Train400/BSD400) or any folder of images.
+
+Layout: a flat folder of gray or color images, e.g. ``<root>/BSD68/test001.png``. The
+standard sets are gray; ``gray=True`` serves one channel, as denoising papers evaluate.
+"""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+from ssl_keras import pipelines
+from ssl_keras._checks import check_size
+from ssl_keras.noise import as_seed
+
+AUTOTUNE = pipelines.AUTOTUNE
+DENOISE_SETS = ("BSD68", "Set12", "Train400")
+
+
+def to_gray(image: tf.Tensor) -> tf.Tensor:
+    """RGB ``(H, W, 3)`` → ``(H, W, 1)``: the first channel when all three are equal (gray
+    stored as RGB, values unchanged), else ITU-R 601 luma."""
+    equal = tf.reduce_all(image[..., :1] == image[..., 1:2]) & tf.reduce_all(
+        image[..., 1:2] == image[..., 2:3]
+    )
+    weights = tf.constant([0.299, 0.587, 0.114], image.dtype)
+    return tf.cond(
+        equal,
+        lambda: image[..., :1],
+        lambda: tf.reduce_sum(image * weights, axis=-1, keepdims=True),
+    )
+
+
+def denoise_dataset(
+    folder: str | os.PathLike,
+    size: int | tuple[int, int] | None = None,
+    mode: str = "resize",
+    gray: bool = False,
+    seed: int = 0,
+    recursive: bool = False,
+    on_error: str = "raise",
+) -> tf.data.Dataset:
+    """Clean images from ``folder`` for denoising: float32 ``(H, W, C)`` in [0, 1].
+
+    ``C`` is 1 with ``gray=True`` (exact for gray files), else 3. ``size=None`` keeps each
+    image's own size (evaluate unbatched, or batch 1); otherwise ``mode`` is ``"resize"``
+    (bilinear, antialiased), ``"center_crop"`` or ``"random_crop"`` (seeded, a new window per
+    element). Pair with :func:`ssl_keras.pipelines.noisy_pairs` to add noise.
+    """
+    if mode not in ("resize", "center_crop", "random_crop"):
+        raise ValueError(f"mode must be 'resize', 'center_crop' or 'random_crop', got {mode!r}.")
+    paths = pipelines.list_image_files(folder, recursive=recursive, on_error=on_error)
+    ds = tf.data.Dataset.from_tensor_slices(paths).map(
+        pipelines.read_image, num_parallel_calls=AUTOTUNE
+    )
+    if size is not None:
+        shape = check_size(size)
+        if mode == "resize":
+            ds = ds.map(lambda x: pipelines.resize(x, shape), num_parallel_calls=AUTOTUNE)
+        elif mode == "center_crop":
+            ds = ds.map(lambda x: pipelines.center_crop(x, shape), num_parallel_calls=AUTOTUNE)
+        else:
+            base = as_seed(seed)
+            ds = ds.enumerate().map(
+                lambda i, x: pipelines.random_crop(x, shape, tf.stack([base[0], base[1] + i])),
+                num_parallel_calls=AUTOTUNE,
+            )
+        ds = ds.map(lambda x: tf.clip_by_value(x, 0.0, 1.0), num_parallel_calls=AUTOTUNE)
+    if gray:
+        ds = ds.map(to_gray, num_parallel_calls=AUTOTUNE)
+    return ds
