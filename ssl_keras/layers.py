@@ -1,0 +1,194 @@
+"""Serializable building blocks of the U-Nets: a conv block and a pad/crop pair.
+
+Every layer here is registered with ``keras.saving.register_keras_serializable`` and has a
+``get_config``, so models that use them save to ``.keras`` and load with ``safe_mode=True``
+(no ``Lambda`` layers). They use only ``keras.ops`` and Keras layers, so they also run on
+Keras 3's JAX and PyTorch backends.
+
+Tensors are NHWC (``channels_last``); the dtype follows the layer's dtype policy (float32,
+or float16/bfloat16 under mixed precision).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+PAD_MODES = ("constant", "reflect", "symmetric")
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="ssl_keras")
+class ConvBlock(keras.layers.Layer):
+    """Two ``Conv2D(3×3, same) → BatchNormalization → ReLU`` units: the U-Net's basic block.
+
+    Input ``(N, H, W, C_in)``, output ``(N, H, W, filters)``; spatial size is preserved.
+    With ``batch_norm=False`` the convolutions carry a bias instead of a BN layer (a bias
+    before BN is redundant, so it is left out when BN is used).
+
+    Sublayers are attributes (``conv1``, ``bn1``, ``conv2``, ``bn2``), so freezing only the
+    BN layers of a block (inference mode for fine-tuning) is ``block.bn1.trainable = False``.
+
+    Args:
+        filters: output channels of both convolutions (≥ 1).
+        kernel_size: odd side of the square kernels (≥ 1).
+        batch_norm: insert ``BatchNormalization`` after each convolution.
+        kernel_initializer: initializer of the convolution kernels (name or object).
+        activation: activation after each unit (name, e.g. ``"relu"``).
+        batch_norm_trainable: ``False`` freezes only the BN sublayers (inference mode), as
+            :func:`ssl_keras.models.set_trainable_levels` does; kept in the config so a
+            saved fine-tuning model reloads in the same state.
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int = 3,
+        batch_norm: bool = True,
+        kernel_initializer: str | keras.initializers.Initializer = "he_normal",
+        activation: str = "relu",
+        batch_norm_trainable: bool = True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = _positive_int(filters, "filters")
+        self.kernel_size = _positive_int(kernel_size, "kernel_size")
+        self.batch_norm = bool(batch_norm)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.activation = keras.activations.get(activation)
+        common = {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "padding": "same",
+            "use_bias": not self.batch_norm,
+            "kernel_initializer": self.kernel_initializer,
+            "dtype": self.dtype_policy,
+        }
+        self.conv1 = keras.layers.Conv2D(name="conv1", **common)
+        self.conv2 = keras.layers.Conv2D(name="conv2", **common)
+        if self.batch_norm:
+            self.bn1 = keras.layers.BatchNormalization(name="bn1", dtype=self.dtype_policy)
+            self.bn2 = keras.layers.BatchNormalization(name="bn2", dtype=self.dtype_policy)
+        else:
+            self.bn1 = self.bn2 = None
+        self.act = keras.layers.Activation(self.activation, name="act", dtype=self.dtype_policy)
+        if not self.trainable:
+            # `trainable=False` from a saved config reaches only this layer, and re-assigning
+            # the same value is a no-op on the TF backend; freeze the sublayers directly so
+            # the BN layers also run in inference mode after loading.
+            for sublayer in (self.conv1, self.conv2, self.bn1, self.bn2, self.act):
+                if sublayer is not None:
+                    sublayer.trainable = False
+        elif self.batch_norm and not batch_norm_trainable:
+            self.bn1.trainable = False
+            self.bn2.trainable = False
+
+    def build(self, input_shape) -> None:
+        self.conv1.build(input_shape)
+        shape = tuple(input_shape[:-1]) + (self.filters,)
+        self.conv2.build(shape)
+        if self.batch_norm:
+            self.bn1.build(shape)
+            self.bn2.build(shape)
+
+    def call(self, inputs, training=None):
+        x = self.conv1(inputs)
+        if self.batch_norm:
+            x = self.bn1(x, training=training)
+        x = self.act(x)
+        x = self.conv2(x)
+        if self.batch_norm:
+            x = self.bn2(x, training=training)
+        return self.act(x)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.filters,)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "batch_norm": self.batch_norm,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "activation": keras.activations.serialize(self.activation),
+                "batch_norm_trainable": bool(self.bn1.trainable) if self.batch_norm else True,
+            }
+        )
+        return config
+
+
+def _padded(size: int | None, multiple: int) -> int | None:
+    return None if size is None else -(-size // multiple) * multiple
+
+
+@keras.saving.register_keras_serializable(package="ssl_keras")
+class PadToMultiple(keras.layers.Layer):
+    """Pad height and width up to the next multiple of ``multiple`` (no-op when divisible).
+
+    Input ``(N, H, W, C)``, output ``(N, ceil(H/m)·m, ceil(W/m)·m, C)``, same dtype. The
+    padding is split as evenly as possible (the extra pixel goes to the bottom/right), which
+    :class:`CropToMatch` undoes exactly. Works with sizes unknown at build time (``None``).
+
+    Args:
+        multiple: the size multiple (``2**depth`` for a U-Net of ``depth`` poolings), ≥ 1.
+        mode: ``"constant"`` (zeros, works at any size), ``"reflect"`` (needs each side's
+            padding < the size, i.e. H, W > multiple/2) or ``"symmetric"``.
+    """
+
+    def __init__(self, multiple: int, mode: str = "constant", **kwargs):
+        super().__init__(**kwargs)
+        self.multiple = _positive_int(multiple, "multiple")
+        if mode not in PAD_MODES:
+            raise ValueError(f"mode must be one of {PAD_MODES}, got {mode!r}.")
+        self.mode = mode
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        # `(-size) % m` is the padding to the next multiple; sizes may be symbolic tensors.
+        pad_h = (-shape[1]) % self.multiple
+        pad_w = (-shape[2]) % self.multiple
+        top, left = pad_h // 2, pad_w // 2
+        pad_width = [[0, 0], [top, pad_h - top], [left, pad_w - left], [0, 0]]
+        return ops.pad(inputs, pad_width, mode=self.mode)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, _padded(height, self.multiple), _padded(width, self.multiple), channels)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"multiple": self.multiple, "mode": self.mode})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="ssl_keras")
+class CropToMatch(keras.layers.Layer):
+    """Crop ``x`` to the height and width of ``reference``: the inverse of :class:`PadToMultiple`.
+
+    Called on ``[x, reference]`` with ``x`` of shape ``(N, H', W', C)`` and ``reference`` of
+    shape ``(N, H, W, C_ref)``, ``H ≤ H'``, ``W ≤ W'``; returns ``(N, H, W, C)``. The crop
+    offset is ``(H' - H) // 2`` (resp. width), matching the padding split of
+    :class:`PadToMultiple`. Only the shape of ``reference`` is used.
+    """
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError("CropToMatch must be called on a list [x, reference].")
+        x, reference = inputs
+        x_shape, ref_shape = ops.shape(x), ops.shape(reference)
+        top = (x_shape[1] - ref_shape[1]) // 2
+        left = (x_shape[2] - ref_shape[2]) // 2
+        return ops.slice(x, [0, top, left, 0], [x_shape[0], ref_shape[1], ref_shape[2], x_shape[3]])
+
+    def compute_output_shape(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2:
+            raise ValueError("CropToMatch must be called on a list [x, reference].")
+        x_shape, ref_shape = input_shape
+        return (x_shape[0], ref_shape[1], ref_shape[2], x_shape[3])
