@@ -130,3 +130,433 @@ def training_curves(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def segmentation_grid(
+    images: Sequence,
+    truth: Sequence,
+    prediction: Sequence,
+    palette=None,
+    class_names: Sequence[str] | None = None,
+    alpha: float = 0.6,
+    skip_class: int | None = None,
+    title: str | None = None,
+    cell_size: float = 2.2,
+) -> plt.Figure:
+    """Rows Input / Truth / Prediction: the images, then both masks as palette overlays.
+
+    ``images``: float ``(N, H, W, 3)`` in [0, 1]; ``truth``, ``prediction``: int class
+    indices ``(N, H, W)`` or ``(N, H, W, 1)``; ``palette``: uint8 ``(C, 3)`` RGB (default: the
+    foreground palette of :mod:`ssl_keras.postprocess`, for 0/1 masks). ``skip_class``
+    (e.g. 0 = background) leaves those pixels untinted. With ``class_names`` a legend of the
+    classes that occur is added.
+    """
+    from ssl_keras import postprocess
+
+    palette = postprocess.FOREGROUND_PALETTE if palette is None else np.asarray(palette, np.uint8)
+    if not len(images) == len(truth) == len(prediction):
+        raise ValueError(
+            f"images, truth and prediction need the same length, got {len(images)}, "
+            f"{len(truth)} and {len(prediction)}."
+        )
+    rows = {
+        "Input": [_to_numpy(image) for image in images],
+        "Truth": [
+            postprocess.overlay(_to_numpy(i), m, palette, alpha, skip_class, outline=False)
+            for i, m in zip(images, truth, strict=True)
+        ],
+        "Prediction": [
+            postprocess.overlay(_to_numpy(i), m, palette, alpha, skip_class, outline=False)
+            for i, m in zip(images, prediction, strict=True)
+        ],
+    }
+    fig = image_grid(
+        {
+            k: [np.asarray(v, np.float32) / (255.0 if v.dtype == np.uint8 else 1.0) for v in vs]
+            for k, vs in rows.items()
+        },
+        title=title,
+        cell_size=cell_size,
+    )
+    if class_names is not None:
+        present = np.unique(np.concatenate([np.ravel(truth), np.ravel(prediction)]))
+        present = [int(c) for c in present if 0 <= c < min(len(class_names), len(palette))]
+        handles = [
+            plt.matplotlib.patches.Patch(color=palette[c] / 255.0, label=class_names[c])
+            for c in present
+        ]
+        fig.legend(
+            handles=handles,
+            loc="lower center",
+            ncol=min(6, len(handles)),
+            fontsize=8,
+            frameon=False,
+        )
+        fig.subplots_adjust(bottom=0.08 + 0.04 * ((len(handles) - 1) // 6 + 1))
+    return fig
+
+
+def confusion_matrix_plot(
+    confusion,
+    class_names: Sequence[str],
+    normalize: bool = True,
+    title: str | None = "Confusion matrix",
+) -> plt.Figure:
+    """Heatmap of a confusion matrix (rows = truth, columns = prediction); with ``normalize``
+    each row is divided by its total, so the diagonal is the per-class recall."""
+    matrix = np.asarray(confusion, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"confusion must be a square matrix, got shape {matrix.shape}.")
+    if len(class_names) != matrix.shape[0]:
+        raise ValueError(
+            f"{len(class_names)} class names for a {matrix.shape[0]}×{matrix.shape[0]} matrix."
+        )
+    if normalize:
+        totals = matrix.sum(axis=1, keepdims=True)
+        matrix = np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+    size = 1.2 + 0.42 * len(class_names)
+    fig, ax = plt.subplots(figsize=(size + 1.0, size))
+    shown = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.0 if normalize else None)
+    ax.set_xticks(range(len(class_names)), class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(len(class_names)), class_names, fontsize=8)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    fig.colorbar(shown, ax=ax, label="fraction of the true class" if normalize else "pixels")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def prediction_grid(
+    images: Sequence,
+    labels: Sequence[int],
+    probabilities: Sequence[float],
+    class_names: Sequence[str],
+    n_cols: int = 6,
+    title: str | None = None,
+    cell_size: float = 1.9,
+) -> plt.Figure:
+    """Images titled ``true / predicted (confidence)``: green when right, red when wrong.
+
+    ``images``: float ``(N, H, W, 3)`` in [0, 1]; ``labels``: true class indices (0/1);
+    ``probabilities``: the model's P(class 1) per image (a sigmoid output), so the predicted
+    class is ``p > 0.5`` and its confidence ``max(p, 1 - p)``.
+    """
+    if len(class_names) != 2:
+        raise ValueError(f"prediction_grid shows binary predictions; got {len(class_names)} names.")
+    if not len(images) == len(labels) == len(probabilities):
+        raise ValueError(
+            f"images, labels and probabilities need the same length, got {len(images)}, "
+            f"{len(labels)} and {len(probabilities)}."
+        )
+    if n_cols < 1 or not len(images):
+        raise ValueError(f"need n_cols ≥ 1 and at least one image, got {n_cols}, {len(images)}.")
+    n_rows = -(-len(images) // n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(cell_size * n_cols, (cell_size + 0.35) * n_rows), squeeze=False
+    )
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, image, label, p in zip(axes.ravel(), images, labels, probabilities, strict=False):
+        predicted = int(float(p) > 0.5)
+        confidence = max(float(p), 1.0 - float(p))
+        ax.imshow(_to_numpy(image))
+        ax.set_title(
+            f"true {class_names[int(label)]}\npred {class_names[predicted]} ({confidence:.0%})",
+            fontsize=8,
+            color="green" if predicted == int(label) else "red",
+        )
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def label_efficiency_plot(
+    summary: Mapping[str, Mapping[str, Sequence[float]]],
+    chance: float | None = 0.5,
+    title: str | None = "Label efficiency",
+) -> plt.Figure:
+    """Test accuracy (mean ± std over seeds) against labeled images per class, one line per
+    method; ``summary`` is :func:`ssl_keras.transfer.summarize`'s output."""
+    if not summary:
+        raise ValueError("summary is empty: run the label-efficiency study first.")
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    for method, values in summary.items():
+        ax.errorbar(
+            values["counts"],
+            values["mean"],
+            yerr=values["std"],
+            marker="o",
+            capsize=3,
+            label=method,
+        )
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle=":", label="chance")
+    ax.set_xscale("log")
+    counts = sorted({c for values in summary.values() for c in values["counts"]})
+    ax.set_xticks(counts, [str(c) for c in counts])
+    ax.minorticks_off()
+    ax.set_xlabel("labeled images per class")
+    ax.set_ylabel("test accuracy")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _heatmap(feature_map: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    array = np.asarray(feature_map, np.float32)
+    array = cv2.resize(array, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+    low, high = float(array.min()), float(array.max())
+    return (array - low) / (high - low) if high > low else np.zeros_like(array)
+
+
+def feature_heatmaps(
+    image,
+    features: Mapping[str, Mapping[str, np.ndarray]],
+    top_k: int = 3,
+    title: str | None = None,
+    cell_size: float = 1.45,
+    alpha: float = 0.6,
+) -> plt.Figure:
+    """Encoder feature maps of one image as heatmaps over it, one row per level.
+
+    ``features`` maps a model label (e.g. ``"pretrained"``, ``"random init"``) to
+    ``{level name: (h, w, channels) activations}`` (one image's slice of
+    :func:`ssl_keras.models.feature_extractor` output). For each model the row shows the mean
+    over channels, then the ``top_k`` channels with the highest mean activation, each
+    upsampled to the image size, scaled to its own [0, 1] and overlaid on the gray image.
+    """
+    if not features:
+        raise ValueError("features is empty: pass {'model label': {'level': maps}}.")
+    if top_k < 0:
+        raise ValueError(f"top_k must be ≥ 0, got {top_k}.")
+    picture = _to_numpy(image)
+    gray = picture.mean(axis=-1) if picture.ndim == 3 else picture
+    levels = list(next(iter(features.values())))
+    for label, maps in features.items():
+        if list(maps) != levels:
+            raise ValueError(f"{label!r} has levels {list(maps)}, expected {levels}.")
+    per_model = 1 + top_k
+    n_cols = 1 + per_model * len(features)
+    fig, axes = plt.subplots(
+        len(levels),
+        n_cols,
+        figsize=(cell_size * n_cols, cell_size * len(levels) + 0.5),
+        squeeze=False,
+    )
+    for r, level in enumerate(levels):
+        axes[r, 0].imshow(picture, cmap="gray", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(level, fontsize=10)
+        for m, (label, maps) in enumerate(features.items()):
+            activation = np.asarray(maps[level], np.float32)
+            if activation.ndim != 3:
+                raise ValueError(
+                    f"{label!r} {level!r}: expected (h, w, channels) maps, got {activation.shape}."
+                )
+            order = np.argsort(activation.mean(axis=(0, 1)))[::-1][:top_k]
+            panels = [("mean", activation.mean(axis=-1))]
+            panels += [(f"ch {int(c)}", activation[..., c]) for c in order]
+            for k, (name, panel) in enumerate(panels):
+                ax = axes[r, 1 + m * per_model + k]
+                ax.imshow(gray, cmap="gray", vmin=0, vmax=1)
+                ax.imshow(_heatmap(panel, gray.shape), cmap="inferno", alpha=alpha, vmin=0, vmax=1)
+                ax.set_title(f"{label}: {name}" if k == 0 else name, fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_title("image", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def mean_activation_plot(
+    levels: Sequence[str], curves: Mapping[str, Sequence[float]], title: str | None = None
+) -> plt.Figure:
+    """Bars of the mean activation per encoder level, one group per model (e.g. pretrained vs
+    random init)."""
+    if not curves:
+        raise ValueError("curves is empty.")
+    fig, ax = plt.subplots(figsize=(1.1 * len(levels) + 2.5, 3.2))
+    width = 0.8 / len(curves)
+    positions = np.arange(len(levels))
+    for i, (label, values) in enumerate(curves.items()):
+        if len(values) != len(levels):
+            raise ValueError(f"{label!r} has {len(values)} values for {len(levels)} levels.")
+        ax.bar(positions + i * width - 0.4 + width / 2, values, width, label=label)
+    ax.set_xticks(positions, list(levels))
+    ax.set_xlabel("encoder level")
+    ax.set_ylabel("mean activation (after ReLU)")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def stage_curves(
+    histories: Mapping[str, object], metrics: Sequence[str] = ("loss",), title: str | None = None
+) -> plt.Figure:
+    """Training and validation curves of consecutive training stages on one epoch axis.
+
+    ``histories`` maps a stage label (e.g. ``"stage 1 (frozen)"``) to a Keras ``History`` (or
+    its ``history`` dict), in training order; a dotted line marks where each stage begins.
+    """
+    if not histories:
+        raise ValueError("histories is empty: pass {'stage label': history}.")
+    logs = {label: getattr(h, "history", h) for label, h in histories.items()}
+    for label, log in logs.items():
+        missing = [m for m in metrics if m not in log]
+        if missing:
+            raise ValueError(f"History {label!r} has no {missing}; it has {sorted(log)}.")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        start = 0
+        for i, (label, log) in enumerate(logs.items()):
+            epochs = np.arange(start + 1, start + len(log[metric]) + 1)
+            color = plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10]
+            ax.plot(epochs, log[metric], color=color, label=f"{label}: train")
+            if f"val_{metric}" in log:
+                ax.plot(
+                    epochs,
+                    log[f"val_{metric}"],
+                    color=color,
+                    linestyle="--",
+                    label=f"{label}: validation",
+                )
+            if start:
+                ax.axvline(start + 0.5, color="gray", linestyle=":")
+            start += len(log[metric])
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def roc_curves(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[int]]],
+    title: str | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Figure:
+    """ROC curves, one per ``{label: (scores, labels 0/1)}``, with the AUROC in the legend."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    if not curves:
+        raise ValueError("curves is empty: pass {'label': (scores, labels)}.")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.2, 3.8))
+    else:
+        fig = ax.figure
+    for label, (scores, labels) in curves.items():
+        labels = np.asarray(labels).ravel()
+        if len(np.unique(labels)) != 2:
+            raise ValueError(f"curve {label!r} needs labels of both classes 0 and 1.")
+        fpr, tpr, _ = roc_curve(labels, np.asarray(scores).ravel())
+        ax.plot(fpr, tpr, label=f"{label} (AUROC {roc_auc_score(labels, scores):.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle=":", linewidth=1, label="chance")
+    ax.set_xlabel("false positive rate (good flagged)")
+    ax.set_ylabel("true positive rate (defects found)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def anomaly_overlays(
+    images,
+    masks,
+    maps,
+    col_titles: Sequence[str] | None = None,
+    title: str | None = None,
+    cell_size: float = 2.0,
+    vmax: float | None = None,
+) -> plt.Figure:
+    """Three labeled rows: Input, Truth (mask outlined in red), Anomaly map over the image.
+
+    ``images`` ``(N, H, W, 3)`` in [0, 1]; ``masks`` ``(N, H, W)`` or ``(N, H, W, 1)`` 0/1;
+    ``maps`` ``(N, H, W)`` scores (one color scale for all, up to ``vmax``, default the
+    99th percentile of ``maps``).
+    """
+    images, maps = np.asarray(images), np.asarray(maps)
+    masks = np.asarray(masks)
+    if masks.ndim == 4:
+        masks = masks[..., 0]
+    if not images.shape[:3] == masks.shape == maps.shape:
+        raise ValueError(
+            f"images {images.shape[:3]}, masks {masks.shape} and maps {maps.shape} must share "
+            "(N, H, W)."
+        )
+    n = len(images)
+    if col_titles is not None and len(col_titles) != n:
+        raise ValueError(f"col_titles has {len(col_titles)} entries for {n} images.")
+    vmax = float(np.percentile(maps, 99)) if vmax is None else vmax
+    vmin = float(maps.min())
+    fig, axes = plt.subplots(3, n, figsize=(cell_size * n, cell_size * 3), squeeze=False)
+    for c in range(n):
+        image = _to_numpy(images[c])
+        cmap = "gray" if image.ndim == 2 else None
+        axes[0, c].imshow(image, cmap=cmap, vmin=0, vmax=1)
+        axes[1, c].imshow(image, cmap=cmap, vmin=0, vmax=1)
+        if masks[c].any():
+            axes[1, c].contour(masks[c], levels=[0.5], colors="red", linewidths=1.0)
+        axes[2, c].imshow(image, cmap=cmap, vmin=0, vmax=1)
+        shown = axes[2, c].imshow(maps[c], cmap="jet", alpha=0.5, vmin=vmin, vmax=vmax)
+        for r in range(3):
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        if col_titles is not None:
+            axes[0, c].set_title(col_titles[c], fontsize=9)
+    for r, label in enumerate(("Input", "Truth", "Anomaly map")):
+        axes[r, 0].set_ylabel(label, fontsize=11)
+    fig.colorbar(shown, ax=axes[2, :].tolist(), shrink=0.8, label="anomaly score")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def embedding_scatter(
+    points,
+    groups: Sequence[str],
+    title: str | None = None,
+    axis_labels: Sequence[str] = ("PC 1", "PC 2"),
+    ax: plt.Axes | None = None,
+) -> plt.Figure:
+    """A 2-D scatter of ``points`` ``(N, 2)`` colored by group name (legend in first-seen order)."""
+    points = np.asarray(points)
+    groups = np.asarray(groups)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) != len(groups):
+        raise ValueError(
+            f"points must be (N, 2) with one group name each, got {points.shape} and "
+            f"{len(groups)} groups."
+        )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.0, 4.0))
+    else:
+        fig = ax.figure
+    markers = "osD^vP*X"
+    for i, name in enumerate(dict.fromkeys(groups.tolist())):
+        chosen = points[groups == name]
+        ax.scatter(chosen[:, 0], chosen[:, 1], s=18, alpha=0.7, marker=markers[i % 8], label=name)
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
