@@ -1,0 +1,294 @@
+"""Lab conversion, VGG input preparation, colorfulness, the colorizer and its CLI."""
+
+from __future__ import annotations
+
+import warnings
+
+import cv2
+import keras
+import numpy as np
+import pytest
+import skimage.color
+import tensorflow as tf
+
+from ssl_keras import cli, color, colorize
+
+
+@pytest.fixture(scope="module")
+def rgb() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    image = rng.random((24, 20, 3)).astype(np.float32)
+    image[0, :4] = 0.0  # black, white, mid gray and the primaries: the gamut's corners
+    image[1, :4] = 1.0
+    image[2, :4] = 0.5
+    image[3, :3] = np.eye(3)
+    return image
+
+
+# --------------------------------------------------------------------------- color
+
+
+def test_rgb_to_lab_agrees_with_scikit_image(rgb):
+    ours = color.rgb_to_lab(rgb).numpy()
+    np.testing.assert_allclose(ours, skimage.color.rgb2lab(rgb), atol=2e-3)
+    assert ours.dtype == np.float32 and ours.shape == rgb.shape
+
+
+def test_lab_to_rgb_agrees_with_scikit_image():
+    rng = np.random.default_rng(1)
+    lab = np.concatenate(
+        [rng.uniform(0, 100, (16, 16, 1)), rng.uniform(-110, 110, (16, 16, 2))], axis=-1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-image warns about out-of-gamut colors
+        expected = skimage.color.lab2rgb(lab)
+    ours = color.lab_to_rgb(lab.astype(np.float32)).numpy()
+    np.testing.assert_allclose(ours, expected, atol=1e-4)
+    assert ours.min() >= 0.0 and ours.max() <= 1.0
+
+
+def test_lab_round_trip_batch(rgb):
+    batch = np.stack([rgb, rgb[::-1]])
+    back = color.lab_to_rgb(color.rgb_to_lab(batch)).numpy()
+    np.testing.assert_allclose(back, batch, atol=1e-4)
+
+
+def test_split_and_merge_in_tf_data(rgb):
+    ds = tf.data.Dataset.from_tensor_slices(np.stack([rgb, rgb])).map(
+        color.split_lab, num_parallel_calls=tf.data.AUTOTUNE
+    )
+    lightness, ab = next(iter(ds))
+    assert lightness.shape == (24, 20, 1) and ab.shape == (24, 20, 2)
+    assert 0.0 <= float(tf.reduce_min(lightness)) and float(tf.reduce_max(lightness)) <= 100.0
+    np.testing.assert_allclose(color.lab_parts_to_rgb(lightness, ab).numpy(), rgb, atol=1e-4)
+
+
+def test_gray_image_has_zero_ab_and_exact_gray_inverse():
+    gray = np.repeat(np.linspace(0, 1, 256, dtype=np.float32)[:, None, None], 3, axis=-1)
+    lightness, ab = color.split_lab(gray)
+    assert float(tf.reduce_max(tf.abs(ab))) < 1e-2
+    np.testing.assert_allclose(color.lightness_to_gray(lightness).numpy(), gray[..., :1], atol=1e-5)
+
+
+def test_vgg_input_matches_preprocess_input_on_gray_rgb():
+    rng = np.random.default_rng(2)
+    gray = np.repeat(rng.random((2, 12, 10, 1)).astype(np.float32), 3, axis=-1)
+    expected = keras.applications.vgg16.preprocess_input(gray * 255.0)
+    lightness = color.rgb_to_lab(gray)[..., :1]
+    np.testing.assert_allclose(color.vgg_input(lightness).numpy(), expected, atol=1e-2)
+    layer = color.LightnessInput("vgg16")
+    np.testing.assert_allclose(np.asarray(layer(lightness)), expected, atol=1e-2)
+
+
+def test_lightness_input_gray_mode_and_config():
+    layer = color.LightnessInput("gray", channels=1)
+    restored = color.LightnessInput.from_config(layer.get_config())
+    out = np.asarray(restored(np.full((1, 4, 4, 1), 100.0, np.float32)))
+    assert out.shape == (1, 4, 4, 1)
+    np.testing.assert_allclose(out, 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="mode"):
+        color.LightnessInput("rgb")
+    with pytest.raises(ValueError, match="3 channels"):
+        color.LightnessInput("vgg16", channels=1)
+
+
+def test_colorfulness(rgb):
+    gray = np.full((8, 8, 3), 0.4, np.float32)
+    assert color.colorfulness(gray) == pytest.approx(0.0, abs=1e-6)
+    red = np.zeros((8, 8, 3), np.float32)
+    red[..., 0] = 1.0
+    # rg = 255, yb = 127.5, no spread: 0.3 · sqrt(255² + 127.5²)
+    assert color.colorfulness(red) == pytest.approx(0.3 * np.hypot(255.0, 127.5), rel=1e-5)
+    scores = color.colorfulness(np.stack([gray, rgb[:8, :8]]))
+    assert scores.shape == (2,) and scores[1] > 20
+
+
+def test_color_bad_inputs():
+    with pytest.raises(ValueError, match="3 channels"):
+        color.rgb_to_lab(np.zeros((4, 4, 4), np.float32))
+    with pytest.raises(ValueError, match="floating point"):
+        color.rgb_to_lab(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match="rgb must be"):
+        color.colorfulness(np.zeros((4, 3), np.float32))
+
+
+# --------------------------------------------------------------------------- model
+
+
+@pytest.mark.parametrize("size", [(32, 48), (40, 56), (17, 33)])
+def test_colorizer_output_has_input_size(size):
+    model = colorize.colorizer((None, None, 1), "small", decoder_filters=4, base_filters=4)
+    ab = model(np.full((2, *size, 1), 50.0, np.float32))
+    assert tuple(ab.shape) == (2, *size, 2)
+    # zero-initialised head: the untrained model is the gray baseline
+    assert float(tf.reduce_max(tf.abs(ab))) == 0.0
+
+
+def test_colorizer_fixed_non_square_size_and_range():
+    model = colorize.colorizer((48, 80, 1), "small", decoder_filters=4, base_filters=4)
+    assert model.output_shape == (None, 48, 80, 2)
+    assert model.get_layer("ab_tanh").activation.__name__ == "tanh"
+    head = model.get_layer("ab_tanh")
+    head.kernel.assign(tf.fill(head.kernel.shape, 10.0))
+    ab = model(np.full((1, 48, 80, 1), 70.0, np.float32))
+    assert float(tf.reduce_max(tf.abs(ab))) <= color.AB_RANGE
+
+
+def test_vgg16_colorizer_frozen_then_block5():
+    backbone = colorize.BackboneChoice("vgg16", None, "test, random weights")
+    model = colorize.colorizer((32, 48, 1), backbone, decoder_filters=4)
+    assert model.output_shape == (None, 32, 48, 2)
+    assert model.get_layer("backbone_input").mode == "vgg16"
+    unfrozen = colorize.unfreeze_top(model)
+    assert unfrozen == ["block5_conv1", "block5_conv2", "block5_conv3"]
+    trainable = {w.path.split("/")[0] for w in model.get_layer("backbone").trainable_weights}
+    assert trainable == set(unfrozen)
+
+
+def test_pretrained_unet_backbone_is_frozen(tmp_path):
+    from ssl_keras import models
+
+    unet = models.unet((None, None, 3), depth=4, base_filters=4)
+    path = tmp_path / "encoder.keras"
+    models.encoder_from(unet).save(path)
+    choice = colorize.choose_backbone("denoiser", encoder_path=path)
+    model = colorize.colorizer((32, 32, 1), choice, decoder_filters=4)
+    backbone = model.get_layer("backbone")
+    assert not backbone.trainable_weights
+    np.testing.assert_array_equal(
+        backbone.get_layer("enc2").conv1.kernel.numpy(),
+        unet.get_layer("enc2").conv1.kernel.numpy(),
+    )
+    assert colorize.unfreeze_top(model) == ["bottleneck"]
+
+
+def test_choose_backbone_offline_fallbacks(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(colorize, "_reachable", lambda *args: False)
+    missing = tmp_path / "nothing.keras"
+    assert colorize.choose_backbone(encoder_path=missing).kind == "small"
+    present = tmp_path / "encoder.keras"
+    present.write_bytes(b"x")
+    choice = colorize.choose_backbone(encoder_path=present)
+    assert choice.kind == "denoiser" and "offline" in choice.describe()
+    (tmp_path / "keras" / "models").mkdir(parents=True)
+    (tmp_path / "keras" / "models" / colorize.VGG16_WEIGHTS_FILE).write_bytes(b"x")
+    assert colorize.choose_backbone(encoder_path=present).weights == "imagenet"
+    with pytest.raises(FileNotFoundError, match="notebook 02"):
+        colorize.choose_backbone("denoiser", encoder_path=missing)
+    with pytest.raises(ValueError, match="prefer"):
+        colorize.choose_backbone("resnet")
+
+
+def test_colorizer_bad_arguments():
+    with pytest.raises(ValueError, match="one channel"):
+        colorize.colorizer((32, 32, 3))
+    with pytest.raises(ValueError, match="≥ 16"):
+        colorize.colorizer((8, 32, 1))
+    with pytest.raises(ValueError, match="backbone"):
+        colorize.colorizer((32, 32, 1), "resnet")
+    model = colorize.colorizer((32, 32, 1), "small", decoder_filters=2, base_filters=2)
+    with pytest.raises(ValueError, match="loss"):
+        colorize.compile_colorizer(model, "cross_entropy")
+
+
+# --------------------------------------------------------------------------- inference + CLI
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory) -> str:
+    """A tiny colorizer fitted for a few steps to 'top half blue, bottom half green'."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    images = np.empty((16, 32, 32, 3), np.float32)
+    images[:, :16] = [0.2, 0.4, 0.9]
+    images[:, 16:] = [0.2, 0.7, 0.2]
+    images = np.clip(images * rng.uniform(0.6, 1.1, (16, 1, 1, 1)), 0, 1).astype(np.float32)
+    lightness, ab = color.split_lab(images)
+    model = colorize.colorizer((32, 32, 1), "small", decoder_filters=4, base_filters=4)
+    # eager steps: a tiny model trains faster than tf.function traces it
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mae", run_eagerly=True)
+    model.fit(lightness, ab, batch_size=8, epochs=8, verbose=0)
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return str(path)
+
+
+def _write(path, array: np.ndarray) -> str:
+    data = cv2.cvtColor(array, cv2.COLOR_RGBA2BGRA if array.shape[-1] == 4 else cv2.COLOR_RGB2BGR)
+    assert cv2.imwrite(str(path), data)
+    return str(path)
+
+
+def _cli(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def test_colorize_keeps_original_resolution_and_lightness(trained_model):
+    model = colorize.load_colorizer(trained_model)
+    gray = np.repeat(np.linspace(0.2, 0.8, 50, dtype=np.float32)[:, None], 70, axis=1)
+    image = np.repeat(gray[..., None], 3, axis=-1)  # 50×70 gray, model size 32×32
+    out = colorize.colorize(model, image)
+    assert out.shape == (50, 70, 3)
+    # L comes from the original image: only a and b are predicted
+    np.testing.assert_allclose(
+        color.rgb_to_lab(out)[..., 0].numpy(), color.rgb_to_lab(image)[..., 0].numpy(), atol=1.0
+    )
+    assert color.colorfulness(out) > 1.0  # it learned some color
+    with pytest.raises(ValueError, match="too small"):
+        colorize.colorize(model, np.zeros((8, 40, 3), np.float32))
+
+
+def test_cli_file_and_folder(trained_model, tmp_path):
+    rng = np.random.default_rng(3)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "rgb.png", rng.integers(0, 256, (40, 60, 3), dtype=np.uint8))
+    rgba = rng.integers(0, 256, (33, 47, 4), dtype=np.uint8)
+    _write(folder / "rgba.png", rgba)
+    assert cv2.imwrite(str(folder / "gray16.png"), rng.integers(0, 65536, (36, 36), np.uint16))
+    assert cv2.imwrite(str(folder / "gray.jpg"), rng.integers(0, 256, (64, 48), np.uint8))
+
+    out_file = tmp_path / "out.png"
+    assert _cli("colorize", "--input", str(folder / "rgba.png"), "--model", trained_model,
+                "--output", str(out_file)) == 0  # fmt: skip
+    assert cv2.imread(str(out_file)).shape == (33, 47, 3)
+
+    out_dir = tmp_path / "out"
+    assert _cli("colorize", "--input", str(folder), "--model", trained_model,
+                "--output", str(out_dir)) == 0  # fmt: skip
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == ["gray.png", "gray16.png", "rgb.png", "rgba.png"]
+    assert cv2.imread(str(out_dir / "gray16.png")).shape == (36, 36, 3)
+
+
+def test_cli_errors_write_nothing(trained_model, tmp_path, capsys):
+    image = _write(tmp_path / "ok.png", np.full((32, 32, 3), 128, np.uint8))
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("not an image")
+    tiny = _write(tmp_path / "tiny.png", np.full((8, 8, 3), 128, np.uint8))
+    bad_model = tmp_path / "broken.keras"
+    bad_model.write_text("garbage")
+    out = tmp_path / "out"
+    cases = [
+        (image, str(tmp_path / "missing.keras"), "does not exist"),
+        (image, str(bad_model), "Cannot load model"),
+        (image, image, "must be a Keras 3 '.keras' file"),
+        (str(not_image), trained_model, "not a readable image"),
+        (tiny, trained_model, "too small"),
+        (str(tmp_path / "nope.png"), trained_model, "does not exist"),
+    ]
+    for source, model, message in cases:
+        code = _cli("colorize", "--input", source, "--model", model, "--output", str(out / "x.png"))
+        assert code != 0
+        assert message in capsys.readouterr().err
+    # a folder with one non-image file: error before anything is written
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    _write(folder / "a.png", np.full((32, 32, 3), 90, np.uint8))
+    (folder / "b.png").write_text("not an image")
+    assert _cli("colorize", "--input", str(folder), "--model", trained_model,
+                "--output", str(out)) != 0  # fmt: skip
+    assert not out.exists() or not any(out.iterdir())
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.startswith(".colorize-")]
+    assert leftovers == []
