@@ -113,10 +113,11 @@ def _scratch(rng, image, size, mask):
         ]
     )
     pts = [np.round(points).astype(np.int32)]
-    width = max(1, size // 96)
+    # Visible at half resolution too: notebooks train at 64 px on images written at 128 px.
+    width = max(1, round(size / 48))
     layer = np.zeros(mask.shape, np.float32)
     cv2.polylines(layer, pts, False, 1.0, width, cv2.LINE_AA)
-    shade = rng.choice([-1, 1]) * rng.uniform(0.2, 0.35)
+    shade = rng.choice([-1, 1]) * rng.uniform(0.3, 0.45)
     image += shade * layer[..., None]
     cv2.polylines(mask, pts, False, 255, width + 2)
 
@@ -128,7 +129,7 @@ def _hole(rng, image, size, mask, crack: bool = False):
         for _ in range(6):
             points.append(points[-1] + rng.normal(0, 0.04 * size, 2) + np.array([0.03 * size, 0]))
         pts = [np.round(np.array(points)).astype(np.int32)]
-        width = max(1, size // 64)
+        width = max(1, round(size / 40))
         layer = np.zeros(mask.shape, np.float32)
         cv2.polylines(layer, pts, False, 1.0, width, cv2.LINE_AA)
         cv2.polylines(mask, pts, False, 255, width + 2)
