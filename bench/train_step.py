@@ -1,0 +1,147 @@
+"""How close U-Net training runs to this machine's arithmetic limit.
+
+In one run, per image size (64 and 128 px):
+
+1. the ceiling: the fp32 rate of a large matrix multiplication (GFLOP/s);
+2. the FLOPs of one training step, counted analytically: forward multiply-adds of every
+   convolution (2·H·W·k²·C_in·C_out each) times 3 for forward + backward (the backward pass
+   computes two convolutions per forward one: gradients of inputs and of weights).
+   BatchNorm, ReLU, pooling and the optimizer update are left out (<2 % of the total);
+3. (a) the plain way: the same U-Net fit on in-memory NumPy arrays with a default
+   ``compile``/``fit``; (b) the package's path: ``pipelines.noisy_batches`` feeding a model
+   compiled with ``training.compile_model`` (XLA where it is allowed).
+
+It prints img/s, achieved GFLOP/s, the fraction of the ceiling and the ratio b/a.
+
+    python bench/train_step.py [--base-filters 32] [--batch 16] [--steps 30] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ssl_keras import models, noise, pipelines, training
+
+
+def matmul_ceiling(n: int = 4096, repeats: int = 5) -> float:
+    """Best fp32 GFLOP/s of an n×n matrix product."""
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    product().numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product().numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def conv_flops(model: keras.Model, size: int) -> float:
+    """Forward FLOPs of the convolutions of ``model`` for one ``size``² image, read from the
+    traced graph's Conv2D / Conv2DBackpropInput (transposed convolution) ops."""
+    forward = tf.function(lambda x: model(x, training=False))
+    graph = forward.get_concrete_function(tf.TensorSpec([1, size, size, 3])).graph
+    total = 0.0
+    for op in graph.get_operations():
+        if op.type == "Conv2D":
+            _, h, w, cout = op.outputs[0].shape
+            kh, kw, cin, _ = op.inputs[1].shape
+        elif op.type == "Conv2DBackpropInput":  # transposed conv: cost of its input side
+            _, h, w, cin = op.inputs[2].shape
+            kh, kw, cout, _ = op.inputs[1].shape
+        else:
+            continue
+        total += 2.0 * h * w * kh * kw * cin * cout
+    return total
+
+
+def build(size: int, base_filters: int) -> keras.Model:
+    return models.unet((size, size, 3), depth=4, base_filters=base_filters, output_channels=3)
+
+
+def clean_images(count: int, size: int, seed: int = 0) -> np.ndarray:
+    """Smooth random images (content does not matter for speed)."""
+    rng = np.random.default_rng(seed)
+    low = rng.random((count, size // 8, size // 8, 3), dtype=np.float32)
+    return tf.image.resize(low, (size, size)).numpy().clip(0, 1)
+
+
+def plain_rate(size: int, base_filters: int, batch: int, steps: int) -> float:
+    x_clean = clean_images(batch * steps, size)
+    x_noisy = noise.gaussian(x_clean, 25 / 255, seed=1).numpy()
+    model = build(size, base_filters)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x_noisy[: batch * 2], x_clean[: batch * 2], batch_size=batch, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(x_noisy, x_clean, batch_size=batch, epochs=1, verbose=0)
+    return batch * steps / (time.perf_counter() - start)
+
+
+def package_rate(size: int, base_filters: int, batch: int, steps: int) -> float:
+    clean = tf.data.Dataset.from_tensor_slices(clean_images(batch * steps, size)).cache()
+    ds = pipelines.noisy_batches(clean, batch, "gaussian", 25 / 255, seed=1, drop_remainder=True)
+    model = build(size, base_filters)
+    training.compile_model(model, optimizer="adam", loss="mse")
+    model.fit(ds.take(2), epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(ds, epochs=1, verbose=0)
+    return batch * steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-filters", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    ceiling = matmul_ceiling()
+    rows = []
+    for size in args.sizes:
+        step_flops = 3 * conv_flops(build(size, args.base_filters), size)
+        plain = plain_rate(size, args.base_filters, args.batch, args.steps)
+        package = package_rate(size, args.base_filters, args.batch, args.steps)
+        rows.append(
+            {
+                "size": size,
+                "gflop_per_image": step_flops / 1e9,
+                "plain_img_s": plain,
+                "package_img_s": package,
+            }
+        )
+    params = models.count_params(build(64, args.base_filters))
+    print(
+        f"U-Net depth 4, base {args.base_filters} ({params.total / 1e6:.1f} M parameters), "
+        f"batch {args.batch}, {os.cpu_count()} cores, TF {tf.__version__}, "
+        f"matmul ceiling {ceiling:.0f} GFLOP/s"
+    )
+    print(
+        f"{'size':>5} {'GFLOP/img':>10} {'plain img/s':>12} {'GFLOP/s':>8} {'of ceil':>8} "
+        f"{'package img/s':>14} {'GFLOP/s':>8} {'of ceil':>8} {'b/a':>5}"
+    )
+    for r in rows:
+        plain_g = r["plain_img_s"] * r["gflop_per_image"]
+        package_g = r["package_img_s"] * r["gflop_per_image"]
+        r.update(ceiling_gflop_s=ceiling, plain_gflop_s=plain_g, package_gflop_s=package_g)
+        print(
+            f"{r['size']:>4}² {r['gflop_per_image']:>10.2f} {r['plain_img_s']:>12.1f} "
+            f"{plain_g:>8.0f} {plain_g / ceiling:>8.0%} {r['package_img_s']:>14.1f} "
+            f"{package_g:>8.0f} {package_g / ceiling:>8.0%} "
+            f"{r['package_img_s'] / r['plain_img_s']:>5.2f}"
+        )
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
