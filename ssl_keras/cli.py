@@ -217,17 +217,21 @@ def _write_png(path: Path, pixels) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _run_segment(args: argparse.Namespace) -> int:
-    # Cheap checks first: they fail fast, before TensorFlow is imported.
+def _require_paths(args: argparse.Namespace, model_hint: str) -> None:
+    """Cheap checks first: they fail fast, before TensorFlow is imported."""
     if not args.input.exists():
         raise CommandError(
             f"input {str(args.input)!r} does not exist; pass an image file or a folder."
         )
     if not args.model.is_file():
-        raise CommandError(
-            f"model file {str(args.model)!r} does not exist; pass a saved .keras model (e.g. "
-            "artifacts/08_coco_segmentation/best.keras from notebook 08)."
-        )
+        raise CommandError(f"model file {str(args.model)!r} does not exist; pass {model_hint}.")
+
+
+def _run_segment(args: argparse.Namespace) -> int:
+    _require_paths(
+        args,
+        "a saved .keras model (e.g. artifacts/08_coco_segmentation/best.keras from notebook 08)",
+    )
     files = _segment_inputs(args.input)
     model, size, activation = _load_segmentation_model(args.model, args.size)
 
@@ -315,16 +319,7 @@ def _colorize_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_colorize(args: argparse.Namespace) -> int:
-    # Cheap checks first: they fail fast, before TensorFlow is imported.
-    if not args.input.exists():
-        raise CommandError(
-            f"input {str(args.input)!r} does not exist; pass an image file or a folder."
-        )
-    if not args.model.is_file():
-        raise CommandError(
-            f"model file {str(args.model)!r} does not exist; pass a colorizer saved by "
-            "notebook 05 (artifacts/colorizer/colorizer.keras)."
-        )
+    _require_paths(args, "a colorizer saved by notebook 05 (artifacts/colorizer/colorizer.keras)")
     from ssl_keras import colorize
 
     written = colorize.colorize_files(args.input, args.model, args.output)

@@ -88,38 +88,34 @@ def recipe(profile: str | Profile | None = None) -> Recipe:
     full (GPU): 128-px images, 64-px crops, 20 000 steps of 32 crops.
     """
     chosen = get_profile(profile)
-    if chosen.name == "smoke":
-        return Recipe(
-            profile="smoke",
-            image_size=chosen.image_size,
-            patch_size=chosen.image_size // 2,
-            base_filters=chosen.base_filters,
-            depth=chosen.depth,
-            batch_size=chosen.batch_size,
-            steps=1200,
-            epochs=8,
-            learning_rate=2e-3,
-            patience=3,
-            n_photo_crops=256,
-            n_unlabeled=512,
-            n_val=chosen.n_val,
-            n_test=chosen.n_test,
-        )
-    return Recipe(
+    common = dict(
         profile=chosen.name,
         image_size=chosen.image_size,
         patch_size=chosen.image_size // 2,
         base_filters=chosen.base_filters,
         depth=chosen.depth,
         batch_size=chosen.batch_size,
+        n_val=chosen.n_val,
+        n_test=chosen.n_test,
+    )
+    if chosen.name == "smoke":
+        return Recipe(
+            **common,
+            steps=1200,
+            epochs=8,
+            learning_rate=2e-3,
+            patience=3,
+            n_photo_crops=256,
+            n_unlabeled=512,
+        )
+    return Recipe(
+        **common,
         steps=20_000,
         epochs=chosen.epochs,
         learning_rate=1e-3,
         patience=8,
         n_photo_crops=4000,
         n_unlabeled=chosen.n_train,
-        n_val=chosen.n_val,
-        n_test=chosen.n_test,
     )
 
 

@@ -75,6 +75,25 @@ def pair_by_stem(
     return [str(wanted[s]) for s in ordered], [str(by_stem[s]) for s in ordered]
 
 
+def pair_folders(
+    image_dir: Path, mask_dir: Path, what: str, mask_word: str = "mask"
+) -> tuple[list[str], list[str]]:
+    """Images in ``image_dir`` paired by stem with masks in ``mask_dir`` (see :func:`pair_by_stem`)."""
+    return pair_by_stem(
+        image_files(image_dir, f"{what} image"),
+        image_files(mask_dir, f"{what} {mask_word}"),
+        image_dir=image_dir,
+        mask_dir=mask_dir,
+    )
+
+
+def require_files(paths: Sequence[str], what: str, fix: str) -> None:
+    """Raise ``FileNotFoundError`` naming the first missing file of ``paths`` and the fix."""
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if missing:
+        raise FileNotFoundError(f"{what} {missing[0]!r} is missing{_more(missing)}. {fix}")
+
+
 def _more(items: Sequence[object]) -> str:
     return f" and {len(items) - 1} more" if len(items) > 1 else ""
 
@@ -165,10 +184,8 @@ def resize_mask(mask: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
     return tf.cast(tf.image.resize(mask, size, method="nearest"), tf.int32)
 
 
-def resize_image(image: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """:func:`ssl_keras.pipelines.resize` clipped to [0, 1] (float rounding in the
-    antialiasing filter can overshoot by about 1e-7)."""
-    return tf.clip_by_value(pipelines.resize(image, size), 0.0, 1.0)
+# Bilinear, antialiased and clipped to [0, 1]: the one image resize every loader uses.
+resize_image = pipelines.resize
 
 
 def resize_pair(image: tf.Tensor, mask: tf.Tensor, size: Size) -> tuple[tf.Tensor, tf.Tensor]:

@@ -103,12 +103,7 @@ def camvid_files(root: str | os.PathLike, split: str = "train") -> tuple[list[st
     label_dir = _common.require_dir(
         base / f"{split}annot", f"CamVid {split!r} label", _SEGNET_LAYOUT
     )
-    return _common.pair_by_stem(
-        _common.image_files(image_dir, "CamVid image"),
-        _common.image_files(label_dir, "CamVid label"),
-        image_dir=image_dir,
-        mask_dir=label_dir,
-    )
+    return _common.pair_folders(image_dir, label_dir, "CamVid", mask_word="label")
 
 
 def camvid_dataset(

@@ -25,12 +25,7 @@ def carla_files(root: str | os.PathLike) -> tuple[list[str], list[str]]:
     base = _common.require_dir(root, "CARLA", _LAYOUT)
     image_dir = _common.require_dir(base / "CameraRGB", "CARLA image", _LAYOUT)
     mask_dir = _common.require_dir(base / "CameraMask", "CARLA mask", _LAYOUT)
-    return _common.pair_by_stem(
-        _common.image_files(image_dir, "CARLA image"),
-        _common.image_files(mask_dir, "CARLA mask"),
-        image_dir=image_dir,
-        mask_dir=mask_dir,
-    )
+    return _common.pair_folders(image_dir, mask_dir, "CARLA")
 
 
 def carla_dataset(

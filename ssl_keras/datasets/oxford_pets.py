@@ -103,12 +103,11 @@ def oxford_pets_dataset(
     rows = read_split(base, split)
     image_dir = _common.require_dir(base / "images", "Oxford-IIIT Pet images", _LAYOUT)
     images = [str(image_dir / f"{stem}.jpg") for stem, *_ in rows]
-    missing = [p for p in images if not os.path.isfile(p)]
-    if missing:
-        raise FileNotFoundError(
-            f"Image {missing[0]!r} is listed in {split}.txt but missing"
-            f"{_common._more(missing)}. Re-extract images.tar.gz into {str(image_dir)!r}."
-        )
+    _common.require_files(
+        images,
+        f"Image listed in {split}.txt",
+        f"Re-extract images.tar.gz into {str(image_dir)!r}.",
+    )
     if validate:
         pipelines.check_image_files(images, on_error="raise")
     if task != "segmentation":
@@ -128,12 +127,7 @@ def oxford_pets_dataset(
         base / "annotations" / "trimaps", "Oxford-IIIT Pet trimaps", _LAYOUT
     )
     masks = [str(trimap_dir / f"{stem}.png") for stem, *_ in rows]
-    missing = [p for p in masks if not os.path.isfile(p)]
-    if missing:
-        raise FileNotFoundError(
-            f"Trimap {missing[0]!r} is missing{_common._more(missing)}. Re-extract "
-            f"annotations.tar.gz into {str(base)!r}."
-        )
+    _common.require_files(masks, "Trimap", f"Re-extract annotations.tar.gz into {str(base)!r}.")
     if validate:
         _common.validate_pairs(images, masks, num_classes=4)
         for path in masks:
