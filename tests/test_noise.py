@@ -84,6 +84,23 @@ def test_graph_mode_checks_range():
         list(ds.map(lambda x: noise.gaussian(x, 0.1)))
 
 
+def test_graph_mode_catches_nan():
+    ds = tf.data.Dataset.from_tensor_slices(np.full((2, 8, 8, 3), np.nan, np.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"finite values in \[0, 1\]"):
+        list(ds.map(lambda x: noise.gaussian(x, 0.1)))
+
+
+@pytest.mark.parametrize("shape", [(1_000_001,), (7, 333, 301, 3)])
+def test_standard_normal_moments(shape):
+    z = noise.standard_normal(shape, seed=3).numpy()
+    assert z.shape == shape and z.dtype == np.float32
+    assert abs(z.mean()) < 0.005 and z.std() == pytest.approx(1.0, abs=0.005)
+    assert np.mean(z**4) == pytest.approx(3.0, abs=0.05)  # Gaussian kurtosis
+    assert np.mean(np.abs(z) > 1.96) == pytest.approx(0.05, abs=0.002)
+    assert np.abs(z).max() < 4.86  # the cut of the 16-bit radius
+    assert np.array_equal(z, noise.standard_normal(shape, seed=3).numpy())
+
+
 def test_noisy_pairs_differ_between_elements_and_repeat():
     clean = tf.data.Dataset.from_tensor_slices(np.full((3, 8, 8, 3), 0.5, np.float32)).repeat(2)
     pairs = list(pipelines.noisy_pairs(clean, "gaussian", 0.1, seed=1).as_numpy_iterator())

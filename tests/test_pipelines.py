@@ -133,6 +133,30 @@ def test_random_crops_are_seeded(image_folder):
     assert not np.array_equal(crops(3), crops(4))
 
 
+def test_uint8_read_matches_float_read(image_folder):
+    for path in pipelines.list_image_files(image_folder):
+        as_uint8 = pipelines.read_image_uint8(tf.constant(path))
+        assert as_uint8.dtype == tf.uint8 and as_uint8.shape[-1] == 3
+        as_float = pipelines.read_image(tf.constant(path)).numpy()
+        widened = tf.image.convert_image_dtype(as_uint8, tf.float32).numpy()
+        # 8-bit files agree exactly; 16-bit and alpha-composited PNGs within rounding
+        assert np.abs(widened - as_float).max() <= 0.5 / 255 + 1e-6, path
+
+
+def test_full_frame_random_crop_is_the_whole_image(image_folder):
+    path = str(image_folder / "plain.jpg")
+    crop = pipelines.to_numpy(pipelines.image_dataset([path], (20, 30), "random_crop"))[0]
+    assert np.array_equal(crop, pipelines.read_image(tf.constant(path)).numpy())
+
+
+@pytest.mark.parametrize("dtype", [tf.uint8, tf.float32])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_random_crop_upscales_small_images_and_keeps_dtype(dtype, channels):
+    image = tf.image.convert_image_dtype(tf.fill([5, 9, channels], 0.5), dtype)
+    crop = pipelines.random_crop(image, 12, seed=0)
+    assert crop.shape == (12, 12, channels) and crop.dtype == dtype
+
+
 def test_resize_downscaling_averages_instead_of_aliasing():
     stripes = np.zeros((64, 64, 3), np.float32)
     stripes[:, ::2] = 1.0
