@@ -36,13 +36,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 N_CLASSES, VOID = 11, palettes.CAMVID_VOID
 
 
-def settle_batch_norm_quickly(model: keras.Model, momentum: float = 0.9) -> None:
-    """Lower the BatchNormalization momentum (Keras default 0.99): a CPU budget of minutes is
-    only a few dozen steps, too few for 0.99-momentum moving statistics to reach the data's,
-    and inference-mode predictions would be judged with the wrong statistics."""
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = momentum
+# BatchNormalization momentum: Keras' 0.99 needs far more steps than a CPU budget of minutes
+# allows for the moving statistics (used at inference) to reach the data's.
+BN_MOMENTUM = 0.9
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -102,8 +98,8 @@ def bench_camvid(root: Path, size: tuple[int, int], minutes: float, args) -> dic
         dropout=0.3,
         output_channels=N_CLASSES,
         output_activation=None,
+        bn_momentum=BN_MOMENTUM,
     )
-    settle_batch_norm_quickly(model)
     model.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate),
         loss=losses.sparse_categorical_crossentropy(VOID, class_weights=weights),
@@ -156,8 +152,8 @@ def bench_coco(root: Path, size: tuple[int, int], minutes: float, args) -> dict:
             base_filters=args.base_filters,
             output_channels=1,
             output_activation=None,
+            bn_momentum=BN_MOMENTUM,
         )
-        settle_batch_norm_quickly(model)
         model.compile(
             optimizer=keras.optimizers.Adam(args.learning_rate),
             loss=losses.BCEDiceLoss(),

@@ -43,6 +43,9 @@ class ConvBlock(keras.layers.Layer):
         batch_norm_trainable: ``False`` freezes only the BN sublayers (inference mode), as
             :func:`ssl_keras.models.set_trainable_levels` does; kept in the config so a
             saved fine-tuning model reloads in the same state.
+        bn_momentum: momentum of the BN moving statistics in (0, 1). Keras' 0.99 averages
+            over ~100 steps; for runs of a few hundred steps 0.9 lets the statistics used at
+            inference catch up with the weights.
     """
 
     def __init__(
@@ -53,9 +56,13 @@ class ConvBlock(keras.layers.Layer):
         kernel_initializer: str | keras.initializers.Initializer = "he_normal",
         activation: str = "relu",
         batch_norm_trainable: bool = True,
+        bn_momentum: float = 0.99,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if not 0.0 < float(bn_momentum) < 1.0:
+            raise ValueError(f"bn_momentum must be in (0, 1), got {bn_momentum!r}.")
+        self.bn_momentum = float(bn_momentum)
         self.filters = _positive_int(filters, "filters")
         self.kernel_size = _positive_int(kernel_size, "kernel_size")
         self.batch_norm = bool(batch_norm)
@@ -72,8 +79,12 @@ class ConvBlock(keras.layers.Layer):
         self.conv1 = keras.layers.Conv2D(name="conv1", **common)
         self.conv2 = keras.layers.Conv2D(name="conv2", **common)
         if self.batch_norm:
-            self.bn1 = keras.layers.BatchNormalization(name="bn1", dtype=self.dtype_policy)
-            self.bn2 = keras.layers.BatchNormalization(name="bn2", dtype=self.dtype_policy)
+            self.bn1, self.bn2 = (
+                keras.layers.BatchNormalization(
+                    momentum=self.bn_momentum, name=bn_name, dtype=self.dtype_policy
+                )
+                for bn_name in ("bn1", "bn2")
+            )
         else:
             self.bn1 = self.bn2 = None
         self.act = keras.layers.Activation(self.activation, name="act", dtype=self.dtype_policy)
@@ -119,6 +130,7 @@ class ConvBlock(keras.layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "activation": keras.activations.serialize(self.activation),
                 "batch_norm_trainable": bool(self.bn1.trainable) if self.batch_norm else True,
+                "bn_momentum": float(self.bn1.momentum) if self.batch_norm else self.bn_momentum,
             }
         )
         return config

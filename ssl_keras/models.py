@@ -106,6 +106,7 @@ def unet(
     kernel_initializer: str = "he_normal",
     residual: bool = False,
     pad_mode: str = "constant",
+    bn_momentum: float = 0.99,
     name: str = "unet",
 ) -> keras.Model:
     """Build a U-Net as a functional ``keras.Model`` whose output has the input's size.
@@ -135,6 +136,8 @@ def unet(
             ``output_channels == C`` and a linear head (``output_activation`` None/"linear").
         pad_mode: how the internal padding fills: ``"constant"`` (zeros), ``"reflect"`` or
             ``"symmetric"`` (see :class:`~ssl_keras.layers.PadToMultiple`).
+        bn_momentum: momentum of every BN layer's moving statistics (see
+            :class:`~ssl_keras.layers.ConvBlock`); 0.9 suits runs of a few hundred steps.
         name: model name.
 
     Returns:
@@ -175,6 +178,7 @@ def unet(
             filters,
             batch_norm=batch_norm,
             kernel_initializer=initializer,
+            bn_momentum=bn_momentum,
             name=block_name,
         )
 

@@ -152,6 +152,7 @@ def test_feature_extractor_level_shapes(tiny_unet):
     [
         {"input_shape": (None, None, 3), "upsampling": "bilinear", "dropout": 0.2},
         {"input_shape": (61, 67, 3), "residual": True, "output_activation": None},
+        {"input_shape": (None, None, 3), "bn_momentum": 0.9},
     ],
 )
 def test_save_load_round_trip(tmp_path, kwargs):
@@ -163,6 +164,8 @@ def test_save_load_round_trip(tmp_path, kwargs):
     np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
     assert models.count_params(loaded) == models.count_params(model)
+    momenta = {layer.bn1.momentum for layer in loaded.layers if hasattr(layer, "bn1")}
+    assert momenta == {kwargs.get("bn_momentum", 0.99)}
 
 
 def test_classifier_save_load_round_trip(tmp_path, tiny_unet):
@@ -323,6 +326,7 @@ def test_not_a_unet_is_rejected():
         {"input_shape": (32, 32, None)},
         {"kernel_initializer": "he_normall"},
         {"pad_mode": "edge"},
+        {"bn_momentum": 1.0},
         {"residual": True, "output_channels": 1, "output_activation": None},
         {"residual": True},  # sigmoid head
     ],
