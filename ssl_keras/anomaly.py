@@ -38,7 +38,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines
+from ssl_keras import models, pipelines, runtime
 from ssl_keras._checks import check_size
 from ssl_keras.layers import ConvBlock
 from ssl_keras.noise import Seed, as_seed
@@ -486,7 +486,9 @@ def pretext_model(
     Args:
         input_shape: ``(H, W, 3)``; H and W may be ``None``.
         encoder: a pretrained encoder (e.g. of notebook 02's denoising U-Net); default: a
-            fresh one from ``models.unet(input_shape, depth, base_filters)``.
+            fresh one from ``models.unet(input_shape, depth, base_filters)``. The model is
+            built under :func:`ssl_keras.runtime.scope`; under a multi-replica strategy,
+            load or build ``encoder`` inside that scope too.
         depth, base_filters, batch_norm: size and normalization of the fresh encoder.
         bn_momentum: momentum of the encoder's BatchNormalization moving statistics. Keras's
             0.99 averages over ~100 steps, which lags behind the weights in a short run
@@ -498,22 +500,25 @@ def pretext_model(
     Returns:
         A model mapping float32 ``(N, H, W, 3)`` to float32 logits ``(N, n_classes)``.
     """
-    if encoder is None:
-        unet = models.unet(input_shape, depth=depth, base_filters=base_filters, name=f"{name}_unet")
-        encoder = models.encoder_from(unet, name="encoder")
-    if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-        raise ValueError(f"hidden must be a positive int, got {hidden!r}.")
-    if not 0.0 <= bn_momentum < 1.0:
-        raise ValueError(f"bn_momentum must be in [0, 1), got {bn_momentum!r}.")
-    for layer in encoder.layers:
-        if isinstance(layer, ConvBlock) and layer.batch_norm:
-            layer.bn1.momentum = layer.bn2.momentum = bn_momentum
-    inputs = keras.Input(shape=tuple(input_shape), name="image")
-    features = encoder(inputs)
-    embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(features)
-    x = keras.layers.Dense(hidden, activation="relu", name="projection")(embedding)
-    logits = keras.layers.Dense(n_classes, dtype="float32", name="logits")(x)
-    return keras.Model(inputs, logits, name=name)
+    with runtime.scope():  # a model to train: under the active strategy
+        if encoder is None:
+            unet = models.unet(
+                input_shape, depth=depth, base_filters=base_filters, name=f"{name}_unet"
+            )
+            encoder = models.encoder_from(unet, name="encoder")
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
+            raise ValueError(f"hidden must be a positive int, got {hidden!r}.")
+        if not 0.0 <= bn_momentum < 1.0:
+            raise ValueError(f"bn_momentum must be in [0, 1), got {bn_momentum!r}.")
+        for layer in encoder.layers:
+            if isinstance(layer, ConvBlock) and layer.batch_norm:
+                layer.bn1.momentum = layer.bn2.momentum = bn_momentum
+        inputs = keras.Input(shape=tuple(input_shape), name="image")
+        features = encoder(inputs)
+        embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(features)
+        x = keras.layers.Dense(hidden, activation="relu", name="projection")(embedding)
+        logits = keras.layers.Dense(n_classes, dtype="float32", name="logits")(x)
+        return keras.Model(inputs, logits, name=name)
 
 
 def _as_images(images, name: str = "images") -> np.ndarray:
@@ -862,12 +867,14 @@ def train_pretext(
     fixed transforms per image).
 
     A short run oscillates from epoch to epoch; ``restore_best`` (with held-out images) ends
-    with the weights of the epoch with the lowest validation loss."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
+    with the weights of the epoch with the lowest validation loss. ``batch_size`` is the
+    global batch; the optimizer is created under the strategy ``model`` was built under."""
+    with runtime.scope(model):
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
     train = pretext_dataset(data.train, batch_size, seed=seed, config=config)
     fit_args = {}
     callbacks = list(callbacks)

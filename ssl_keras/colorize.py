@@ -39,7 +39,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import color, models, paths, pipelines
+from ssl_keras import color, models, paths, pipelines, runtime
 from ssl_keras._checks import as_image_tensor
 from ssl_keras.layers import ConvBlock, CropToMatch, PadToMultiple
 
@@ -337,7 +337,9 @@ def compile_colorizer(
     """Compile with Adam and ``loss`` on ab in Lab units, tracking the mean absolute ab error.
 
     ``loss``: ``"mse"``, ``"mae"`` (L1), ``"huber"`` (Huber with δ = 5 Lab units: L2 for small
-    errors, L1 for large ones) or a Keras loss.
+    errors, L1 for large ones) or a Keras loss. The optimizer is created under the strategy
+    ``model`` was built under (:func:`ssl_keras.runtime.scope`): build the model inside
+    ``rt.strategy.scope()`` to train it on every replica.
     """
     named = {
         "mse": keras.losses.MeanSquaredError(name="mse"),
@@ -348,11 +350,12 @@ def compile_colorizer(
         if loss not in named:
             raise ValueError(f"loss must be one of {sorted(named)} or a keras Loss, got {loss!r}.")
         loss = named[loss]
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=loss,
-        metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
-    )
+    with runtime.scope(model):  # the optimizer lives under the model's strategy
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=loss,
+            metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
+        )
     return model
 
 

@@ -44,7 +44,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import baselines, callbacks, metrics, models, noise, paths, pipelines
+from ssl_keras import baselines, callbacks, metrics, models, noise, paths, pipelines, runtime
 from ssl_keras.profiles import Profile, get_profile
 
 NOISE_LEVELS: dict[str, float] = {"gaussian": 25 / 255, "salt_and_pepper": 0.05}
@@ -63,7 +63,7 @@ class Recipe:
     patch_size: int  # side of the random training crops
     base_filters: int
     depth: int
-    batch_size: int
+    batch_size: int  # global: the profile's per-replica batch × replicas of the strategy
     steps: int  # optimizer steps in all (the budget)
     epochs: int  # validation / checkpoint points; steps_per_epoch = steps // epochs
     learning_rate: float  # peak of the cosine decay
@@ -86,6 +86,8 @@ def recipe(profile: str | Profile | None = None) -> Recipe:
 
     smoke (2-core CPU, ≈ 2 minutes): 64-px images, 32-px crops, 1200 steps of 16 crops.
     full (GPU): 128-px images, 64-px crops, 20 000 steps of 32 crops.
+    The batch is per replica: under a strategy with several replicas (see
+    :func:`ssl_keras.runtime.setup`) ``batch_size`` is that many times larger.
     """
     chosen = get_profile(profile)
     common = dict(
@@ -94,7 +96,7 @@ def recipe(profile: str | Profile | None = None) -> Recipe:
         patch_size=chosen.image_size // 2,
         base_filters=chosen.base_filters,
         depth=chosen.depth,
-        batch_size=chosen.batch_size,
+        batch_size=chosen.batch_size * runtime.replicas(),
         n_val=chosen.n_val,
         n_test=chosen.n_test,
     )
@@ -270,18 +272,20 @@ def noisy_dataset(
 
 def build_denoiser(chosen: Recipe, channels: int = 3, name: str = "denoiser") -> keras.Model:
     """The residual U-Net of the recipe with its head zeroed: ``(N, H, W, C)`` → same shape,
-    starting as the identity. Output unbounded (clip for display)."""
-    model = models.unet(
-        (None, None, channels),
-        depth=chosen.depth,
-        base_filters=chosen.base_filters,
-        output_channels=channels,
-        output_activation=None,
-        residual=True,
-        name=name,
-    )
-    head = model.get_layer("head")
-    head.kernel.assign(tf.zeros_like(head.kernel))
+    starting as the identity. Output unbounded (clip for display). Built inside
+    :func:`ssl_keras.runtime.scope`, ready to train under the active strategy."""
+    with runtime.scope():
+        model = models.unet(
+            (None, None, channels),
+            depth=chosen.depth,
+            base_filters=chosen.base_filters,
+            output_channels=channels,
+            output_activation=None,
+            residual=True,
+            name=name,
+        )
+        head = model.get_layer("head")
+        head.kernel.assign(tf.zeros_like(head.kernel))
     return model
 
 
@@ -303,7 +307,8 @@ def pretrain_denoiser(
     Trains with ``validation_data`` and :func:`ssl_keras.callbacks.standard` (best
     checkpoint ``best.keras``, EarlyStopping restoring the best weights, ``history.csv``),
     then writes ``denoiser.keras``, ``encoder.keras`` (:func:`ssl_keras.models.encoder_from`,
-    the bottleneck output) and ``recipe.json``.
+    the bottleneck output) and ``recipe.json``. The model and its optimizer are created
+    under :func:`ssl_keras.runtime.scope`; Keras splits each global batch over the replicas.
 
     Args:
         profile: a profile name / :class:`~ssl_keras.profiles.Profile` (its :func:`recipe`)
@@ -345,9 +350,10 @@ def pretrain_denoiser(
         chosen.learning_rate, chosen.steps, alpha=0.05
     )
     # Several steps per call into the graph: less Python overhead on small CPU batches.
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule), loss=chosen.loss, steps_per_execution=4
-    )
+    with runtime.scope(model):  # the optimizer lives under the model's strategy
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule), loss=chosen.loss, steps_per_execution=4
+        )
     chosen_callbacks = callbacks.standard(folder, patience=chosen.patience)
     if not verbose:
         chosen_callbacks = [c for c in chosen_callbacks if not isinstance(c, callbacks.EpochLog)]
@@ -404,7 +410,8 @@ def load_or_pretrain(
         except ValueError:
             same = False
         if same:
-            model = keras.models.load_model(folder / "denoiser.keras")
+            with runtime.scope():  # like a freshly trained one: under the active strategy
+                model = keras.models.load_model(folder / "denoiser.keras")
             print(f"Loaded the pretrained denoiser ({chosen.profile} recipe) from {_show(folder)}.")
             return model
     start = time.perf_counter()

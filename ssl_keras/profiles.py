@@ -23,7 +23,7 @@ class Profile:
     image_size: int  # square side in pixels of model inputs
     base_filters: int  # filters of the first U-Net level; doubled at each level
     depth: int  # number of encoder levels (pooling steps)
-    batch_size: int  # global batch size (scaled by the number of replicas in runtime)
+    batch_size: int  # per replica; runtime.Runtime.batch_size scales it by the replicas
     epochs: int  # upper bound; early stopping may end sooner
     steps_per_epoch: int | None  # None: one pass over the training data
     n_train: int  # synthetic dataset sizes (images), or caps on real datasets

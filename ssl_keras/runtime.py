@@ -4,10 +4,14 @@
 >>> rt = runtime.setup(seed=42)            # prints one line describing the run
 >>> with rt.strategy.scope():
 ...     model = ...                        # build and compile models inside the scope
+
+The package's own training code builds and compiles inside :func:`scope`, and sizes its
+batches with :func:`replicas`, so it scales out with the strategy :func:`setup` chose.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -163,6 +167,41 @@ def setup(
 def current() -> Runtime:
     """The :class:`Runtime` of the last :func:`setup` call (runs ``setup()`` quietly if none)."""
     return _current if _current is not None else setup(verbose=False)
+
+
+def strategy() -> tf.distribute.Strategy:
+    """The strategy to build and train models under: the one whose ``scope()`` is open, else
+    the one :func:`setup` chose, else TensorFlow's default strategy (one device).
+
+    Unlike :func:`current`, never runs :func:`setup` (which would reseed and turn on
+    determinism as a side effect).
+    """
+    if tf.distribute.has_strategy() or _current is None:
+        return tf.distribute.get_strategy()
+    return _current.strategy
+
+
+def replicas() -> int:
+    """Replicas of :func:`strategy`: multiply a per-replica batch size by it for the global
+    batch (1 on a single device)."""
+    return strategy().num_replicas_in_sync
+
+
+def scope(model: keras.Model | None = None) -> contextlib.AbstractContextManager:
+    """A context to build or compile models in: the scope of :func:`strategy`, or, given a
+    ``model``, of the strategy that model was built under (its optimizer must be created
+    there too). Enters nothing when that strategy is the default one or its scope is
+    already open, so single-device runs are unchanged.
+
+    >>> with runtime.scope():
+    ...     model = models.unet((64, 64, 3))
+    >>> with runtime.scope(model):
+    ...     model.compile(optimizer="adam", loss="mse")
+    """
+    chosen = strategy() if model is None else model.distribute_strategy
+    if chosen is tf.distribute.get_strategy():
+        return contextlib.nullcontext()
+    return chosen.scope()
 
 
 def profile() -> Profile:

@@ -14,6 +14,8 @@ import keras
 import tensorflow as tf
 from tensorflow.python.framework.config import is_op_determinism_enabled
 
+from ssl_keras import runtime
+
 
 def xla_allowed() -> bool:
     """True unless op determinism is on (TensorFlow's XLA path is not deterministic)."""
@@ -29,9 +31,12 @@ def compile_model(
     steps_per_execution: int = 4,
     **kwargs,
 ) -> keras.Model:
-    """``model.compile`` with the package defaults; returns the model.
+    """``model.compile`` with the package defaults, under the strategy ``model`` was built
+    under (:func:`ssl_keras.runtime.scope`); returns the model.
 
     Args:
+        optimizer: a name, or an optimizer created under the same strategy as ``model``
+            (inside ``runtime.scope(model)``); one created elsewhere raises ``ValueError``.
         jit_compile: ``None`` enables XLA when :func:`xla_allowed` (and the model supports it).
         steps_per_execution: training steps per graph call (≥ 1).
         kwargs: passed on to ``model.compile``.
@@ -40,12 +45,22 @@ def compile_model(
         raise ValueError(f"steps_per_execution must be ≥ 1, got {steps_per_execution}.")
     if jit_compile is None:
         jit_compile = xla_allowed() and bool(tf.config.list_physical_devices("CPU"))
-    model.compile(
-        optimizer=optimizer,
-        loss=loss,
-        metrics=metrics,
-        jit_compile=jit_compile,
-        steps_per_execution=steps_per_execution,
-        **kwargs,
-    )
+    # TensorFlow optimizers keep the strategy they were created under (their step counter
+    # would otherwise count once per replica).
+    made_under = getattr(optimizer, "_distribution_strategy", None)
+    if made_under is not None and made_under is not model.distribute_strategy:
+        raise ValueError(
+            f"The optimizer was created under {type(made_under).__name__}, the model under "
+            f"{type(model.distribute_strategy).__name__}; create the optimizer inside "
+            "`runtime.scope(model)` (or pass its name, e.g. 'adam')."
+        )
+    with runtime.scope(model):  # the optimizer lives under the model's strategy
+        model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            **kwargs,
+        )
     return model

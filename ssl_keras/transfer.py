@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines
+from ssl_keras import models, pipelines, runtime
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
 
@@ -107,16 +107,18 @@ def _head(n_features: int, hidden: int, dropout: float, name: str) -> keras.Mode
 
 class _Resettable:
     """A compiled model plus a factory of fresh initial weights: ``run(seed)`` resets the
-    weights and the optimizer state instead of building and tracing a new model."""
+    weights and the optimizer state instead of building and tracing a new model. Built and
+    compiled under :func:`ssl_keras.runtime.scope`."""
 
     def __init__(self, build: Callable[[], keras.Model], learning_rate: float):
         self.build = build
-        self.model = build()
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-        )
+        with runtime.scope():
+            self.model = build()
+            self.model.compile(
+                optimizer=keras.optimizers.Adam(learning_rate),
+                loss="binary_crossentropy",
+                metrics=["accuracy"],
+            )
 
     def reset(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)
