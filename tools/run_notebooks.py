@@ -1,11 +1,13 @@
-"""Execute notebooks in place and print a table: notebook, status, wall time, peak memory,
-headline metrics.
+"""Execute notebooks and print a table: notebook, status, wall time, peak memory, headline
+metrics.
 
-Used by ``make run``. Each notebook runs in its own kernel with the notebook's folder as the
-working directory; its headline metrics are the ``artifacts/results/<notebook>.json`` that
-its results cell writes (``ssl_keras.report.record_results``).
+Used by ``make run`` (in place) and ``bench/notebooks.py`` (copies in another folder). Each
+notebook runs in a fresh process with its own kernel, the notebook's folder as the working
+directory, so the peak resident memory reported is that notebook's kernel alone. Headline
+metrics are the ``artifacts/results/<notebook>.json`` its results cell writes
+(``ssl_keras.report.record_results``).
 
-    python tools/run_notebooks.py notebooks/*.ipynb [--timeout 1200]
+    python tools/run_notebooks.py notebooks/*.ipynb [--out executed/] [--timeout 1800]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,8 +31,9 @@ def _peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
-def run_notebook(path: Path, timeout: int) -> dict:
-    """Execute ``path`` in place; return status, seconds and the recorded headline metrics."""
+def run_notebook(path: Path, timeout: int, out: Path | None = None) -> dict:
+    """Execute ``path``; write it back in place, or to ``out`` when given. Return status,
+    seconds, peak kernel memory (MB) and the recorded headline metrics."""
     results_file = paths.artifacts_dir("results") / f"{path.stem}.json"
     results_file.unlink(missing_ok=True)
     notebook = nbformat.read(path, as_version=4)
@@ -37,7 +41,7 @@ def run_notebook(path: Path, timeout: int) -> dict:
         notebook,
         timeout=timeout,
         kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     start = time.perf_counter()
     status = "ok"
@@ -47,34 +51,72 @@ def run_notebook(path: Path, timeout: int) -> dict:
         status = "FAILED"
         print(f"\n{path.name} failed:\n{str(error)[-3000:]}", file=sys.stderr)
     seconds = time.perf_counter() - start
-    nbformat.write(notebook, path)
+    nbformat.write(notebook, out if out is not None else path)
     metrics = json.loads(results_file.read_text()) if results_file.exists() else {}
-    return {"status": status, "seconds": seconds, "metrics": metrics}
+    return {
+        "status": status,
+        "seconds": seconds,
+        "peak_mb": _peak_children_mb(),
+        "metrics": metrics,
+    }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
-    args = parser.parse_args(argv)
-    rows = []
-    for path in sorted(args.notebooks):
-        if not path.is_file():
-            parser.error(f"{path} does not exist")
-        print(f"running {path.name} ...", flush=True)
-        outcome = run_notebook(path, args.timeout)
-        outcome["peak_mb"] = _peak_children_mb()
-        rows.append((path.name, outcome))
-        print(f"  {outcome['status']} in {outcome['seconds']:.0f} s", flush=True)
-    print()
-    print(f"{'notebook':<34} {'status':<7} {'wall':>7}  {'peak RSS*':>9}  headline metrics")
+def run_in_child(path: Path, timeout: int, out: Path | None = None) -> dict:
+    """:func:`run_notebook` in a fresh Python process, so memory peaks are per notebook."""
+    command = [sys.executable, __file__, str(path), "--timeout", str(timeout), "--single"]
+    if out is not None:
+        command += ["--out", str(out)]
+    finished = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    lines = finished.stdout.strip().splitlines()
+    try:  # the child prints its outcome last, also when a cell failed
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):  # it crashed before that
+        return {"status": "FAILED", "seconds": float("nan"), "peak_mb": float("nan"), "metrics": {}}
+
+
+def print_table(rows: list[tuple[str, dict]]) -> None:
+    print(f"{'notebook':<34} {'status':<7} {'wall':>7}  {'peak RSS':>9}  headline metrics")
     for name, outcome in rows:
         metrics = ", ".join(f"{k}={v}" for k, v in outcome["metrics"].items()) or "-"
         print(
             f"{name:<34} {outcome['status']:<7} {outcome['seconds']:>6.0f}s  "
             f"{outcome['peak_mb']:>7.0f}MB  {metrics}"
         )
-    print("* largest kernel so far (maximum resident memory of finished child processes)")
+    total = sum(outcome["seconds"] for _, outcome in rows)
+    print(f"{'total':<34} {'':<7} {total:>6.0f}s")
+
+
+def run_all(notebooks: list[Path], timeout: int, out: Path | None = None) -> list[tuple[str, dict]]:
+    """Run each notebook in its own process, in name order; print progress as it goes."""
+    rows = []
+    for path in sorted(notebooks):
+        print(f"running {path.name} ...", flush=True)
+        target = out / path.name if out is not None else None
+        outcome = run_in_child(path, timeout, target)
+        rows.append((path.name, outcome))
+        print(f"  {outcome['status']} in {outcome['seconds']:.0f} s", flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
+    parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        if not path.is_file():
+            parser.error(f"{path} does not exist")
+    if args.single:  # the child process of run_in_child: one notebook, JSON on the last line
+        outcome = run_notebook(args.notebooks[0], args.timeout, args.out)
+        print(json.dumps(outcome))
+        return 0 if outcome["status"] == "ok" else 1
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+    rows = run_all(args.notebooks, args.timeout, args.out)
+    print()
+    print_table(rows)
     return 0 if all(o["status"] == "ok" for _, o in rows) else 1
 
 
