@@ -105,6 +105,11 @@ def _head(n_features: int, hidden: int, dropout: float, name: str) -> keras.Mode
     return keras.Model(inputs, outputs, name=name)
 
 
+def _rng_states(model: keras.Model) -> list:
+    """The seed-generator state variables of ``model``'s layers (Dropout), in layer order."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
 class _Resettable:
     """A compiled model plus a factory of fresh initial weights: ``run(seed)`` resets the
     weights and the optimizer state instead of building and tracing a new model. Built and
@@ -122,7 +127,11 @@ class _Resettable:
 
     def reset(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)
-        self.model.set_weights(self.build().get_weights())
+        fresh = self.build()
+        self.model.set_weights(fresh.get_weights())
+        # Dropout's random state is a variable too, but not a weight: reset it as well.
+        for target, source in zip(_rng_states(self.model), _rng_states(fresh), strict=True):
+            target.assign(source)
         for variable in self.model.optimizer.variables:
             if not variable.path.endswith("learning_rate"):  # step count and moments
                 variable.assign(tf.zeros_like(variable))

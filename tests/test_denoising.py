@@ -205,6 +205,25 @@ def test_label_efficiency_rows_and_summary():
         transfer.label_efficiency(encoder, x, y * 0, x, y, label_counts=(1,), verbose=False)
 
 
+def test_resettable_runs_repeat_exactly_with_dropout():
+    rng = np.random.default_rng(1)
+    x = rng.random((8, 8, 8, 3), dtype=np.float32)
+    y = np.array([0, 1] * 4)
+
+    def build():
+        inputs = keras.Input((8, 8, 3))
+        hidden = keras.layers.Dense(8, activation="relu")(keras.layers.Flatten()(inputs))
+        hidden = keras.layers.Dropout(0.5)(hidden)
+        return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+
+    head = transfer._Resettable(build, 1e-2)
+    first = head.fit_predict(x, y, x, steps=4, batch_size=4, seed=3)
+    other = head.fit_predict(x, y, x, steps=4, batch_size=4, seed=4)
+    again = head.fit_predict(x, y, x, steps=4, batch_size=4, seed=3)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
 def test_confusion_counts():
     matrix = transfer.confusion([0, 0, 1, 1, 1], [0, 1, 1, 1, 0])
     assert matrix.tolist() == [[1, 1], [1, 2]]
