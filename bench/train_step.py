@@ -2,7 +2,8 @@
 
 In one run, per image size (64 and 128 px):
 
-1. the ceiling: the fp32 rate of a large matrix multiplication (GFLOP/s);
+1. the ceiling: the fp32 rate of a large matrix multiplication (GFLOP/s), the better of
+   TensorFlow's and NumPy's (OpenBLAS);
 2. the FLOPs of one training step, counted analytically: forward multiply-adds of every
    convolution (2·H·W·k²·C_in·C_out each) times 3 for forward + backward (the backward pass
    computes two convolutions per forward one: gradients of inputs and of weights).
@@ -11,7 +12,9 @@ In one run, per image size (64 and 128 px):
    ``compile``/``fit``; (b) the package's path: ``pipelines.noisy_batches`` feeding a model
    compiled with ``training.compile_model`` (XLA where it is allowed).
 
-It prints img/s, achieved GFLOP/s, the fraction of the ceiling and the ratio b/a.
+It prints img/s, achieved GFLOP/s, the fraction of the ceiling and the ratio b/a. To show
+what holds the U-Net below the ceiling, it also times one 3×3 convolution and its two
+gradients (same FLOPs each) at the widths the U-Net uses.
 
     python bench/train_step.py [--base-filters 32] [--batch 16] [--steps 30] [--json out.json]
 """
@@ -30,18 +33,29 @@ import tensorflow as tf
 from ssl_keras import models, noise, pipelines, training
 
 
-def matmul_ceiling(n: int = 4096, repeats: int = 5) -> float:
-    """Best fp32 GFLOP/s of an n×n matrix product."""
-    a = tf.random.normal([n, n])
-    b = tf.random.normal([n, n])
-    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
-    product().numpy()
+def best_seconds(run, repeats: int = 5) -> float:
+    """Shortest wall time of ``run()`` over ``repeats`` calls, after one untimed call."""
+    run()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        product().numpy()
+        run()
         best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
+    return best
+
+
+def matmul_ceiling(n: int = 4096) -> dict[str, float]:
+    """fp32 GFLOP/s of an n×n matrix product by TensorFlow and by NumPy (OpenBLAS); the
+    larger is the machine's achievable rate. (TensorFlow's CPU matmul reaches about half of
+    OpenBLAS here, so TensorFlow alone would understate the ceiling.)"""
+    a = tf.random.normal([n, n])
+    b = tf.random.normal([n, n])
+    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, b)))
+    a_np, b_np = a.numpy(), b.numpy()
+    return {
+        "tensorflow": 2 * n**3 / best_seconds(lambda: product().numpy()) / 1e9,
+        "numpy": 2 * n**3 / best_seconds(lambda: a_np @ b_np) / 1e9,
+    }
 
 
 def conv_flops(model: keras.Model, size: int) -> float:
@@ -61,6 +75,39 @@ def conv_flops(model: keras.Model, size: int) -> float:
             continue
         total += 2.0 * h * w * kh * kw * cin * cout
     return total
+
+
+def conv_rates(channels: int, batch: int = 16, flops: float = 8e9) -> dict[str, float]:
+    """GFLOP/s of one 3×3 ``channels`` → ``channels`` convolution and of its two gradients
+    (the backward pass of training: w.r.t. the input and w.r.t. the kernel), on a square
+    input sized so that each does about ``flops`` FLOPs."""
+    side = max(8, round((flops / (2 * 9 * channels**2 * batch)) ** 0.5))
+    x = tf.random.normal([batch, side, side, channels])
+    kernel = tf.random.normal([3, 3, channels, channels])
+    grad = tf.random.normal([batch, side, side, channels])
+    ops = {
+        "forward": lambda: tf.nn.conv2d(x, kernel, 1, "SAME"),
+        "input grad": lambda: tf.raw_ops.Conv2DBackpropInput(
+            input_sizes=tf.shape(x),
+            filter=kernel,
+            out_backprop=grad,
+            strides=[1, 1, 1, 1],
+            padding="SAME",
+        ),
+        "kernel grad": lambda: tf.raw_ops.Conv2DBackpropFilter(
+            input=x,
+            filter_sizes=tf.shape(kernel),
+            out_backprop=grad,
+            strides=[1, 1, 1, 1],
+            padding="SAME",
+        ),
+    }
+    work = 2 * 9 * channels**2 * batch * side * side
+    rates = {}
+    for name, op in ops.items():
+        run = tf.function(lambda op=op: tf.reduce_sum(op()))
+        rates[name] = work / best_seconds(lambda run=run: run().numpy()) / 1e9
+    return rates
 
 
 def build(size: int, base_filters: int) -> keras.Model:
@@ -104,7 +151,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
     parser.add_argument("--json")
     args = parser.parse_args()
-    ceiling = matmul_ceiling()
+    matmuls = matmul_ceiling()
+    ceiling = max(matmuls.values())
     rows = []
     for size in args.sizes:
         step_flops = 3 * conv_flops(build(size, args.base_filters), size)
@@ -122,7 +170,8 @@ def main() -> None:
     print(
         f"U-Net depth 4, base {args.base_filters} ({params.total / 1e6:.1f} M parameters), "
         f"batch {args.batch}, {os.cpu_count()} cores, TF {tf.__version__}, "
-        f"matmul ceiling {ceiling:.0f} GFLOP/s"
+        f"ceiling {ceiling:.0f} GFLOP/s (n=4096 matmul: TensorFlow "
+        f"{matmuls['tensorflow']:.0f}, NumPy/OpenBLAS {matmuls['numpy']:.0f})"
     )
     print(
         f"{'size':>5} {'GFLOP/img':>10} {'plain img/s':>12} {'GFLOP/s':>8} {'of ceil':>8} "
@@ -138,9 +187,19 @@ def main() -> None:
             f"{package_g:>8.0f} {package_g / ceiling:>8.0%} "
             f"{r['package_img_s'] / r['plain_img_s']:>5.2f}"
         )
+    widths = [args.base_filters * 2**level for level in range(5)]
+    rates = {width: conv_rates(width, args.batch) for width in widths}
+    print(f"one 3×3 convolution (batch {args.batch}), GFLOP/s and fraction of the ceiling:")
+    for width, by_op in rates.items():
+        print(
+            f"  {width:>4} ch  "
+            + "  ".join(f"{op} {r:>4.0f} ({r / ceiling:.0%})" for op, r in by_op.items())
+        )
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
+            json.dump(
+                {"rows": rows, "conv_gflop_s": rates, "matmul_gflop_s": matmuls}, handle, indent=2
+            )
 
 
 if __name__ == "__main__":
