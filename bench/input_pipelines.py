@@ -59,7 +59,8 @@ GOAL = 5.0  # pipeline img/s ≥ GOAL × training img/s
 
 
 def nb02(rt):
-    """Denoising pretraining: ``denoising.pretrain_denoiser``'s dataset, model and compile."""
+    """Denoising pretraining: ``denoising.pretrain_denoiser``'s dataset, model and compile
+    (:func:`ssl_keras.denoising.compile_denoiser`)."""
     recipe = denoising.recipe(rt.profile)
     files = denoising.pool_files(recipe, [])
     splits = denoising.split_pool(files, recipe.n_val, recipe.n_test, seed=SEED)
@@ -74,13 +75,7 @@ def nb02(rt):
         gaussian_share=recipe.gaussian_share,
     )
     keras.utils.set_random_seed(SEED)
-    model = denoising.build_denoiser(recipe)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        recipe.learning_rate, recipe.steps, alpha=0.05
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule), loss=recipe.loss, steps_per_execution=4
-    )
+    model = denoising.compile_denoiser(denoising.build_denoiser(recipe), recipe)
     return ds, model, len(splits["train"])
 
 

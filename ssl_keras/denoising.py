@@ -295,6 +295,20 @@ def artifacts_folder() -> Path:
     return paths.artifacts_dir(ARTIFACTS)
 
 
+def compile_denoiser(model: keras.Model, chosen: Recipe) -> keras.Model:
+    """Compile ``model`` as :func:`pretrain_denoiser` does: Adam with a cosine decay of the
+    recipe's learning rate over its steps (to 5 %), the recipe's loss, 4 steps per graph call
+    (less Python overhead on small CPU batches), under the model's strategy. Returns it."""
+    schedule = keras.optimizers.schedules.CosineDecay(
+        chosen.learning_rate, chosen.steps, alpha=0.05
+    )
+    with runtime.scope(model):  # the optimizer lives under the model's strategy
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule), loss=chosen.loss, steps_per_execution=4
+        )
+    return model
+
+
 def pretrain_denoiser(
     profile: str | Profile | Recipe | None = None,
     folder: str | os.PathLike | None = None,
@@ -346,14 +360,7 @@ def pretrain_denoiser(
     )
     keras.utils.set_random_seed(seed)
     model = build_denoiser(chosen)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        chosen.learning_rate, chosen.steps, alpha=0.05
-    )
-    # Several steps per call into the graph: less Python overhead on small CPU batches.
-    with runtime.scope(model):  # the optimizer lives under the model's strategy
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule), loss=chosen.loss, steps_per_execution=4
-        )
+    compile_denoiser(model, chosen)
     chosen_callbacks = callbacks.standard(folder, patience=chosen.patience)
     if not verbose:
         chosen_callbacks = [c for c in chosen_callbacks if not isinstance(c, callbacks.EpochLog)]
