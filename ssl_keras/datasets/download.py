@@ -3,8 +3,9 @@
 >>> folder = fetch_dataset("camvid", root="data")      # → data/camvid (SegNet layout)
 >>> folder = cifar_cats_turtles("data/cifar_cats_turtles")  # 500 + 500 train, 100 + 100 test
 
-* **Cached**: a dataset folder with a ``.complete`` marker is used as is; archives are kept
-  in ``<root>/downloads/`` and not fetched twice.
+* **Cached**: a dataset folder with a ``.complete`` marker is used as is (MVTec AD: one
+  ``.complete-<category>`` per category); archives are kept in ``<root>/downloads/`` and not
+  fetched twice.
 * **Checked**: archives are verified against their published sha256 (or md5), kept in the
   :class:`Archive` entries of :data:`SOURCES` and :data:`CIFAR`. Where no checksum is
   published (GitHub branch archives), the first download records its sha256 in
@@ -62,7 +63,7 @@ import urllib.request
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -706,28 +707,55 @@ _LAYOUT_CHECKS: dict[str, Callable[[Path, str], None]] = {
 }
 
 
-def _for_category(source: Source, category: str) -> Source:
-    """``source`` with ``{category}`` filled in (members and layout)."""
+def _mvtec_categories(mvtec_category: str | Sequence[str]) -> list[str]:
+    """One category name or a sequence of them → the distinct names, in the given order."""
+    categories = [mvtec_category] if isinstance(mvtec_category, str) else list(mvtec_category)
+    unknown = [c for c in categories if c not in MVTEC_CATEGORIES]
+    if unknown:
+        raise ValueError(
+            f"Unknown MVTec AD categor{'ies' if len(unknown) > 1 else 'y'} "
+            f"{', '.join(map(repr, unknown))}. Choose one of: {' '.join(MVTEC_CATEGORIES)}."
+        )
+    if not categories:
+        raise ValueError(
+            f"mvtec_category is empty; name one or more of: {' '.join(MVTEC_CATEGORIES)}."
+        )
+    return list(dict.fromkeys(categories))
+
+
+def _for_categories(source: Source, categories: list[str]) -> Source:
+    """``source`` with ``{category}`` filled in: one member entry per category, and the
+    layout of the one category (or of ``<category>``, listing them)."""
     archives = tuple(
         dataclasses.replace(
             archive,
             members=tuple(
-                (prefix.format(category=category), dest.format(category=category))
-                for prefix, dest in archive.members
+                dict.fromkeys(
+                    (prefix.format(category=category), dest.format(category=category))
+                    for prefix, dest in archive.members
+                    for category in categories
+                )
             ),
         )
         for archive in source.archives
     )
-    return dataclasses.replace(
-        source, archives=archives, layout=source.layout.format(category=category)
-    )
+    if len(categories) == 1:
+        layout = source.layout.format(category=categories[0])
+    else:
+        layout = (
+            f"{source.layout.format(category='<category>')}\n"
+            f"  for <category> in: {' '.join(categories)}"
+        )
+    return dataclasses.replace(source, archives=archives, layout=layout)
 
 
-def _by_hand(source: Source, folder: Path, marker: Path) -> str:
+def _by_hand(source: Source, folder: Path, *markers: Path) -> str:
+    files = ", ".join(repr(str(marker)) for marker in markers)
     return (
         f"Download it by hand from {source.homepage} (or set {MIRROR_ENV} to a mirror), or "
         f"fill {str(folder)!r} yourself with this layout:\n{source.layout}\nthen create the "
-        f"empty file {str(marker)!r} (or point the loader at your folder directly)."
+        f"empty file{'s' if len(markers) > 1 else ''} {files} (or point the loader at your "
+        "folder directly)."
     )
 
 
@@ -741,7 +769,7 @@ def fetch_dataset(
     name: str,
     root: str | os.PathLike = "data",
     timeout: float = 5.0,
-    mvtec_category: str = "grid",
+    mvtec_category: str | Sequence[str] = "grid",
     *,
     read_timeout: float = 60.0,
     retries: int = 5,
@@ -749,12 +777,16 @@ def fetch_dataset(
 ) -> Path:
     """Download and extract dataset ``name`` (a key of :data:`SOURCES`) under ``root``.
 
-    Returns the dataset folder (``<root>/<folder>``), reused when already complete; MVTec AD
-    extracts one ``mvtec_category`` at a time (one of :data:`MVTEC_CATEGORIES`). The folder is
-    marked complete only when the dataset's loader accepts it; otherwise ``ValueError`` names
-    the folder and what is missing. Offline, raises :class:`DownloadError` within about
-    ``timeout`` seconds, naming the folder to fill by hand and its layout. ``read_timeout``,
-    ``retries`` and ``progress`` are passed to :func:`download`.
+    Returns the dataset folder (``<root>/<folder>``), reused when already complete. For MVTec
+    AD, ``mvtec_category`` is one of :data:`MVTEC_CATEGORIES` or a sequence of them
+    (``["grid", "bottle"]``): each category is marked complete on its own, complete ones are
+    skipped without touching the archive, and all others are extracted in one pass over it
+    (one checksum check). A folder (an MVTec AD category) is marked complete only when the
+    dataset's loader accepts it; otherwise ``ValueError`` names the folder and what is
+    missing, and says which categories were marked complete all the same. Offline, raises
+    :class:`DownloadError` within about ``timeout`` seconds, naming the folder to fill by
+    hand and its layout. ``read_timeout``, ``retries`` and ``progress`` are passed to
+    :func:`download`.
     """
     if name not in SOURCES:
         raise ValueError(
@@ -762,19 +794,16 @@ def fetch_dataset(
             "(CIFAR cats vs turtles: cifar_cats_turtles())."
         )
     source = SOURCES[name]
-    marker_name = ".complete"
-    if name == "mvtec_ad":
-        if mvtec_category not in MVTEC_CATEGORIES:
-            raise ValueError(
-                f"Unknown MVTec AD category {mvtec_category!r}. Choose one of: "
-                f"{' '.join(MVTEC_CATEGORIES)}."
-            )
-        source = _for_category(source, mvtec_category)
-        marker_name = f".complete-{mvtec_category}"
     folder = Path(root) / source.folder
-    marker = folder / marker_name
-    if marker.is_file():
+    if name == "mvtec_ad":
+        markers = {c: folder / f".complete-{c}" for c in _mvtec_categories(mvtec_category)}
+    else:
+        markers = {"": folder / ".complete"}
+    pending = {category: marker for category, marker in markers.items() if not marker.is_file()}
+    if not pending:
         return folder
+    if name == "mvtec_ad":
+        source = _for_categories(source, list(pending))
     downloads = Path(root) / "downloads"
     for archive in source.archives:
         path = downloads / archive.filename
@@ -790,7 +819,8 @@ def fetch_dataset(
                 progress=progress,
             )
         except DownloadError as error:
-            raise DownloadError(f"{error} {_by_hand(source, folder, marker)}") from None
+            by_hand = _by_hand(source, folder, *pending.values())
+            raise DownloadError(f"{error} {by_hand}") from None
         try:
             safe_extract(path, folder, archive.members, progress=progress)
         except ValueError as error:
@@ -799,9 +829,16 @@ def fetch_dataset(
                 f"{error} Extracting into {str(folder)!r} failed; {str(path)!r} was deleted, "
                 "so the next run downloads it again. Nothing was marked complete."
             ) from None
-    try:
-        _LAYOUT_CHECKS[name](folder, mvtec_category)
-    except (FileNotFoundError, ValueError) as error:
+    errors, done = [], []
+    for category, marker in pending.items():
+        try:
+            _LAYOUT_CHECKS[name](folder, category)
+        except (FileNotFoundError, ValueError) as error:
+            errors.append(str(error))
+            continue
+        marker.write_text(f"{source.name}: {', '.join(a.url for a in source.archives)}\n")
+        done.append(category)
+    if errors:
         unchecked = [a for a in source.archives if a.sha256 is None and a.md5 is None]
         for archive in unchecked:
             _discard(downloads / archive.filename)
@@ -812,12 +849,17 @@ def fetch_dataset(
             else "the archives match their published checksums, so check the member "
             "prefixes in download.SOURCES"
         )
+        marked = (
+            f"Only {', '.join(done)} {'was' if len(done) == 1 else 'were'}"
+            if done
+            else "Nothing was"
+        )
+        details = "\n".join(errors)
         raise ValueError(
             f"{str(folder)!r} does not hold {source.name} in the expected layout after "
-            f"extraction: {error}\nExpected layout:\n{source.layout}\nNothing was marked "
+            f"extraction: {details}\nExpected layout:\n{source.layout}\n{marked} marked "
             f"complete; {again}."
         ) from None
-    marker.write_text(f"{source.name}: {', '.join(a.url for a in source.archives)}\n")
     return folder
 
 
