@@ -157,6 +157,23 @@ def vgg_input(lightness) -> tf.Tensor:
     return tf.concat([gray, gray, gray], axis=-1) - tf.constant(VGG_MEAN_BGR, tf.float32)
 
 
+def mean_chroma(rgb) -> tf.Tensor:
+    """Mean chroma ``sqrt(a² + b²)`` of each image in Lab units: 0 for a gray image.
+
+    Args:
+        rgb: float ``(H, W, 3)`` or ``(N, H, W, 3)`` in [0, 1]; a tensor inside ``tf.data``.
+
+    Returns:
+        float32 tensor ``()`` or ``(N,)``. Black-and-white photographs, also when stored as
+        RGB, score below 0.1; the least colorful real photos seen here about 3.
+    """
+    rgb = _check_channels(rgb, 3, "rgb")
+    if rgb.shape.rank not in (3, 4):
+        raise ValueError(f"rgb must be (H, W, 3) or (N, H, W, 3), got shape {rgb.shape}.")
+    ab = rgb_to_lab(rgb)[..., 1:]
+    return tf.reduce_mean(tf.norm(ab, axis=-1), axis=[-2, -1])
+
+
 def colorfulness(rgb) -> np.ndarray:
     """Hasler–Süsstrunk colorfulness of each image, on the paper's 0–255 scale.
 

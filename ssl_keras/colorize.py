@@ -17,20 +17,25 @@ Lab units, at the full input resolution:
                       after the activation, so the output stays smooth and bounded)
 ====================  ==================================================================
 
-Backbones (:func:`choose_backbone`): ``"vgg16"`` with ImageNet weights when Keras has them
-cached or can download them; offline, the denoising-pretrained U-Net encoder of notebook 02
-(``artifacts/denoiser/encoder.keras``) when it exists; else a small VGG-style encoder
-trained end to end. Inference at any resolution: :func:`colorize` predicts ab at the
-model's size, upsamples ab and recombines it with the image's own full-resolution L.
+Backbones (:func:`choose_backbone`): ``"vgg16"`` with ImageNet weights when they are in the
+Keras cache or can be downloaded into it (or from a weights file you pass); offline, the
+denoising-pretrained U-Net encoder of notebook 02 (``artifacts/denoiser/encoder.keras``)
+when it exists; else a small VGG-style encoder trained end to end.
+
+Data (:func:`photo_splits`, :func:`color_images`, :func:`lab_batches`): the profile picks
+the photos (smoke: generated street scenes and photo crops; full: COCO val2017), or your
+folder; files → decode → shorter side to the model size → gray photos skipped → random crop
+and flip (training) or center crop → ``(L, ab)`` batches, all in ``tf.data``.
+
+Inference at any resolution: :func:`colorize` predicts ab at the model's size, upsamples ab
+and recombines it with the image's own full-resolution L.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,12 +45,18 @@ import numpy as np
 import tensorflow as tf
 
 from ssl_keras import color, models, paths, pipelines, runtime
-from ssl_keras._checks import as_image_tensor
+from ssl_keras._checks import as_image_tensor, check_size
+from ssl_keras.datasets import download
 from ssl_keras.layers import ConvBlock, CropToMatch, PadToMultiple
+from ssl_keras.profiles import Profile, get_profile
 
 BACKBONES = ("vgg16", "denoiser", "small")
 VGG16_SKIPS = ("block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3")
 VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG16_WEIGHTS_URL = (
+    f"https://storage.googleapis.com/tensorflow/keras-applications/vgg16/{VGG16_WEIGHTS_FILE}"
+)
+VGG16_WEIGHTS_MD5 = "6d6bbae143d832006294945121d1f1fc"  # the hash Keras checks for this file
 DEPTH = 4  # poolings between the finest and the deepest feature map (VGG16: 4 before block5)
 MIN_SIDE = 2**DEPTH
 """Smallest image side :func:`colorize` accepts (the deepest features are 1/16 scale)."""
@@ -59,7 +70,9 @@ class BackboneChoice:
     """Which backbone :func:`colorizer` builds, and why (``describe()`` is one line)."""
 
     kind: str  # one of BACKBONES
-    weights: str | None  # "imagenet", a path to encoder.keras, or None (trained from scratch)
+    # vgg16: "imagenet" (Keras fetches them), a VGG16 weights file, or None (random init);
+    # denoiser: the path of encoder.keras; small: None (trained from scratch)
+    weights: str | None
     reason: str
 
     @property
@@ -67,11 +80,16 @@ class BackboneChoice:
         return self.weights is not None
 
     def describe(self) -> str:
-        what = {
-            "vgg16": "VGG16 (ImageNet weights, frozen)",
-            "denoiser": "U-Net encoder pretrained by denoising (notebook 02, frozen)",
-            "small": "small VGG-style encoder trained end to end (no pretrained weights)",
-        }[self.kind]
+        if self.kind == "vgg16" and self.weights is None:
+            what = "VGG16 (random initialisation, trained end to end)"
+        elif self.kind == "vgg16":
+            imagenet = self.weights == "imagenet" or Path(self.weights).name == VGG16_WEIGHTS_FILE
+            source = "ImageNet weights" if imagenet else f"weights from {Path(self.weights).name}"
+            what = f"VGG16 ({source}, frozen)"
+        elif self.kind == "denoiser":
+            what = "U-Net encoder pretrained by denoising (notebook 02, frozen)"
+        else:
+            what = "small VGG-style encoder trained end to end (no pretrained weights)"
         return f"backbone: {what} — {self.reason}"
 
 
@@ -81,34 +99,19 @@ def keras_cache_dir() -> Path:
     return Path(home) / "models"
 
 
-def _reachable(host: str, port: int, timeout: float) -> bool:
-    """True when a TCP connection to ``host`` opens within ``timeout`` seconds (DNS included)."""
+def imagenet_weights(timeout: float = 3.0) -> Path:
+    """The file of VGG16's ImageNet weights (no top), downloaded into :func:`keras_cache_dir`
+    unless it is there already (md5-checked, as Keras does).
 
-    def connect() -> bool:
-        try:
-            socket.create_connection((host, port), timeout=timeout).close()
-            return True
-        except OSError:
-            return False
-
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(connect).result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
-        return False  # e.g. a DNS lookup that hangs; the thread is left to finish alone
-    finally:
-        pool.shutdown(wait=False)
-
-
-def imagenet_weights_status(timeout: float = 3.0) -> str:
-    """``"cached"``, ``"downloadable"`` or ``"offline"`` for VGG16's ImageNet weights.
-
-    Checks the Keras cache file first, then whether the download host answers within
-    ``timeout`` seconds, so an offline machine finds out at once instead of hanging.
+    Raises :class:`~ssl_keras.datasets.download.DownloadError` when the file cannot be had:
+    offline (the connection attempt gives up after ``timeout`` seconds), a cache folder that
+    cannot be written, or a checksum mismatch (something else answered the URL).
     """
-    if (keras_cache_dir() / VGG16_WEIGHTS_FILE).is_file():
-        return "cached"
-    return "downloadable" if _reachable("storage.googleapis.com", 443, timeout) else "offline"
+    path = keras_cache_dir() / VGG16_WEIGHTS_FILE
+    try:
+        return download.download(VGG16_WEIGHTS_URL, path, md5=VGG16_WEIGHTS_MD5, timeout=timeout)
+    except (OSError, ValueError) as error:
+        raise download.DownloadError(f"VGG16 ImageNet weights unavailable: {error}") from None
 
 
 def default_encoder_path() -> Path:
@@ -117,15 +120,36 @@ def default_encoder_path() -> Path:
 
 
 def choose_backbone(
-    prefer: str = "auto", encoder_path: str | os.PathLike | None = None, timeout: float = 3.0
+    prefer: str = "auto",
+    encoder_path: str | os.PathLike | None = None,
+    timeout: float = 3.0,
+    weights: str | os.PathLike | None = None,
 ) -> BackboneChoice:
-    """Pick the backbone: ``prefer="auto"`` takes the first available of VGG16 + ImageNet,
-    the denoising encoder at ``encoder_path`` (default :func:`default_encoder_path`), and the
-    small encoder trained from scratch. ``"vgg16"``, ``"denoiser"`` or ``"small"`` force one
-    (``"vgg16"`` offline means random initialisation, trained end to end: slow on a CPU).
+    """Pick the backbone: ``prefer="auto"`` takes the first available of VGG16 + ImageNet
+    (cached, or downloaded now: see :func:`imagenet_weights`), the denoising encoder at
+    ``encoder_path`` (default :func:`default_encoder_path`), and the small encoder trained
+    from scratch. ``"vgg16"``, ``"denoiser"`` or ``"small"`` force one (``"vgg16"`` offline
+    means random initialisation, trained end to end: slow on a CPU).
+
+    ``weights``: a VGG16 weights file (``include_top=False``, e.g. written by
+    ``keras.applications.VGG16(include_top=False).save_weights("vgg16.weights.h5")``) to use
+    instead of downloading; only with ``prefer`` ``"auto"`` or ``"vgg16"``.
     """
     if prefer not in ("auto", *BACKBONES):
         raise ValueError(f"prefer must be 'auto' or one of {BACKBONES}, got {prefer!r}.")
+    if weights is not None:
+        if prefer not in ("auto", "vgg16"):
+            raise ValueError(
+                f"weights= is a VGG16 weights file; it needs prefer='vgg16' or 'auto', "
+                f"got prefer={prefer!r}."
+            )
+        weights = Path(weights)
+        if not weights.is_file():
+            raise FileNotFoundError(
+                f"VGG16 weights file {str(weights)!r} not found. Pass an existing .h5 file, "
+                "or weights=None to use the ImageNet weights."
+            )
+        return BackboneChoice("vgg16", str(weights), f"weights file {str(weights)!r}")
     encoder = Path(encoder_path) if encoder_path is not None else default_encoder_path()
     if prefer == "small":
         return BackboneChoice("small", None, "chosen explicitly")
@@ -136,9 +160,15 @@ def choose_backbone(
                 "(02_unet_denoising) to create it, or pass encoder_path=..."
             )
         return BackboneChoice("denoiser", str(encoder), f"loaded from {encoder.name}")
-    status = imagenet_weights_status(timeout)
-    if status != "offline":
-        return BackboneChoice("vgg16", "imagenet", f"ImageNet weights {status}")
+    cached = (keras_cache_dir() / VGG16_WEIGHTS_FILE).is_file()
+    try:
+        path = imagenet_weights(timeout)
+    except download.DownloadError:
+        path = None
+    if path is not None:
+        return BackboneChoice(
+            "vgg16", str(path), f"ImageNet weights {'cached' if cached else 'downloaded'}"
+        )
     if prefer == "vgg16":
         return BackboneChoice(
             "vgg16", None, "offline: no ImageNet weights, random initialisation, trained end to end"
@@ -215,9 +245,10 @@ def colorizer(
         input_shape: ``(H, W, 1)``; H and W may be ``None``. Sizes that are not multiples of
             16 are padded inside the model (symmetric) and cropped back, so the output
             always has the input's height and width.
-        backbone: a :class:`BackboneChoice` (from :func:`choose_backbone`) or a kind:
-            ``"vgg16"`` (ImageNet weights, needs them cached or a network), ``"denoiser"``
-            (the default encoder path) or ``"small"``.
+        backbone: a :class:`BackboneChoice` (from :func:`choose_backbone`, e.g.
+            ``choose_backbone("vgg16", weights="vgg16.weights.h5")`` for a local weights
+            file) or a kind: ``"vgg16"`` (ImageNet weights, needs them cached or a
+            network), ``"denoiser"`` (the default encoder path) or ``"small"``.
         decoder_filters: channels of the finest decoder block ``dec1``; doubled per level.
         base_filters: width of the ``"small"`` backbone's first level (ignored otherwise).
         batch_norm: BatchNormalization in the decoder blocks and the ``"small"`` backbone.
@@ -361,6 +392,169 @@ def compile_colorizer(
 
 # --------------------------------------------------------------------------- data
 
+SPLITS = ("train", "val", "test")
+SMOKE_STREET_SCENES = {"train": 192, "val": 32, "test": 32}
+"""Generated street scenes (96×128) per split in the smoke profile."""
+SMOKE_PHOTO_CROPS = {"train": 128, "val": 16, "test": 16}
+"""Crops of scikit-image's color photographs per split in the smoke profile."""
+MIN_CHROMA = 1.0
+"""Images whose :func:`~ssl_keras.color.mean_chroma` is below this (Lab units) count as gray
+and are skipped: they have ab = 0 everywhere and would only teach the model to predict gray."""
+
+
+def split_files(
+    files: Sequence[str], n_val: int, n_test: int, n_train: int, seed: int = 0
+) -> dict[str, list[str]]:
+    """Shuffle ``files`` (seeded) and cut ``{"train", "val", "test"}``: 10 % each for
+    validation and test (at least 1, at most ``n_val`` / ``n_test``), the rest for training
+    (at most ``n_train``)."""
+    if len(files) < 3:
+        raise ValueError(
+            f"Need at least 3 photos for training, validation and test, got {len(files)}; "
+            "add photos to the folder."
+        )
+    order = np.random.default_rng(seed).permutation(len(files))
+    shuffled = [str(files[i]) for i in order]
+    val = min(n_val, max(1, len(files) // 10))
+    test = min(n_test, max(1, len(files) // 10))
+    return {
+        "train": shuffled[val + test :][:n_train],
+        "val": shuffled[:val],
+        "test": shuffled[val : val + test],
+    }
+
+
+def _smoke_sources(size: int, seed: int) -> dict[str, list[str]]:
+    """Generated street scenes (their own splits) + color photo crops, written once."""
+    from ssl_keras.datasets import photos, synthetic
+
+    street = synthetic.street_scenes(
+        paths.data_dir("colorize", "street"),
+        **{f"n_{split}": n for split, n in SMOKE_STREET_SCENES.items()},
+        size=(96, 128),
+        seed=seed,
+    )
+    crops = pipelines.list_image_files(
+        synthetic.photo_crops(
+            paths.data_dir("colorize", "photo_crops"),
+            n=sum(SMOKE_PHOTO_CROPS.values()),
+            size=size,
+            seed=seed,
+            names=photos.COLOR_PHOTOS,
+        )
+    )
+    ends = np.cumsum([0, *(SMOKE_PHOTO_CROPS[split] for split in SPLITS)])
+    return {
+        split: pipelines.list_image_files(street / split) + crops[ends[i] : ends[i + 1]]
+        for i, split in enumerate(SPLITS)
+    }
+
+
+def photo_splits(
+    profile: str | Profile | None = None, data: str | os.PathLike | None = None, seed: int = 0
+) -> dict[str, list[str]]:
+    """The color photographs to train, validate and test on: ``{"train", "val", "test"}``
+    lists of image files.
+
+    * ``data`` (a folder, searched recursively): your photos, split by :func:`split_files`
+      with the profile's caps (``n_val``, ``n_test``, ``n_train``).
+    * profile ``smoke`` (``data="synthetic"``): synthetic street scenes (their own splits,
+      96×128) and crops of scikit-image's color photographs, generated once into
+      ``data/colorize/`` (:data:`SMOKE_STREET_SCENES`, :data:`SMOKE_PHOTO_CROPS`).
+    * profile ``full`` (``data="download"``): the 5000 COCO val2017 photographs, downloaded
+      once into ``data/coco/`` (as notebook 08 does) and split 4000 / 500 / 500.
+
+    The lists may hold black-and-white photos (COCO has a few); :func:`color_images` skips
+    them. Same arguments → same lists.
+    """
+    chosen = get_profile(profile)
+    caps = {"n_val": chosen.n_val, "n_test": chosen.n_test, "n_train": chosen.n_train}
+    if data is not None:
+        files = pipelines.list_image_files(data, recursive=True)
+        return split_files(files, seed=seed, **caps)
+    if chosen.data == "synthetic":
+        return _smoke_sources(chosen.image_size, seed)
+    folder = download.fetch_dataset("coco", paths.data_dir()) / "val2017"
+    return split_files(pipelines.list_image_files(folder), seed=seed, **caps)
+
+
+def color_images(
+    files: Sequence[str],
+    size: int | tuple[int, int],
+    training: bool = False,
+    seed: int = 0,
+    min_chroma: float = MIN_CHROMA,
+) -> tf.data.Dataset:
+    """float32 RGB images ``(height, width, 3)`` in [0, 1] from ``files``, as ``tf.data``.
+
+    Each file is decoded, its shorter side scaled to ``max(size)``, and skipped when gray
+    (:func:`~ssl_keras.color.mean_chroma` below ``min_chroma``; 0 keeps every image); the
+    result is cached as uint8, filled right away (one pass over the files, which also counts
+    the kept images: ``len(dataset)``). ``training=True``: shuffled every epoch, a random
+    crop and a random horizontal flip, new draws each epoch, the same sequence for the same
+    ``seed``. Otherwise: the central crop, in file order.
+    """
+    height, width = check_size(size)
+    if len(files) == 0:
+        raise ValueError("files is empty: there are no images to read.")
+    side = max(height, width)
+
+    def load(path: tf.Tensor) -> tf.Tensor:
+        return pipelines.resize_shorter_side(pipelines.read_image(path), side)
+
+    ds = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    if min_chroma > 0:
+        ds = ds.filter(lambda image: color.mean_chroma(image) >= min_chroma)
+    ds = ds.map(
+        lambda image: tf.image.convert_image_dtype(image, tf.uint8, saturate=True),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    ).cache()
+    # One pass now fills the cache and counts what the filter kept, so fit() knows the
+    # number of batches from the first epoch on.
+    count = int(ds.reduce(np.int64(0), lambda n, _: n + 1))
+    if count == 0:
+        raise ValueError(
+            f"All {len(files)} images are gray (mean chroma below {min_chroma} Lab units), "
+            f"e.g. {str(files[0])!r}; a colorizer needs color photos (min_chroma=0 keeps them)."
+        )
+    ds = ds.apply(tf.data.experimental.assert_cardinality(count))
+    if training:
+        ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+        # Seeds drawn anew every epoch (reproducibly): fresh crops and flips each pass.
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(4)
+
+        def augment(image: tf.Tensor, draw: tf.Tensor) -> tf.Tensor:
+            image = pipelines.random_crop(image, (height, width), draw[:2])
+            return tf.image.stateless_random_flip_left_right(image, draw[2:])
+
+        ds = tf.data.Dataset.zip(ds, seeds).map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(
+            lambda image: tf.image.resize_with_crop_or_pad(image, height, width),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.map(
+        lambda image: tf.image.convert_image_dtype(image, tf.float32),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+
+
+def lab_batches(images: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
+    """Batches of ``(L (B, H, W, 1) in [0, 100], ab (B, H, W, 2) in Lab units)`` from a
+    dataset of float32 RGB images (:func:`color_images`): batch → Lab → prefetch.
+
+    >>> train = lab_batches(color_images(files["train"], 128, training=True), 32)
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    # eval_batches: on several replicas no batch is left that they cannot split.
+    return (
+        pipelines.eval_batches(images, batch_size)
+        .map(color.split_lab, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
 
 def lab_pairs(images: tf.data.Dataset) -> tf.data.Dataset:
     """Map float32 RGB images ``(…, H, W, 3)`` in [0, 1] to ``(L (…, 1), ab (…, 2))`` pairs."""
@@ -368,10 +562,21 @@ def lab_pairs(images: tf.data.Dataset) -> tf.data.Dataset:
 
 
 def mean_ab(images) -> np.ndarray:
-    """The mean ``(a, b)`` over all pixels of RGB ``images`` ``(N, H, W, 3)``: the constant
-    prediction of the mean-color baseline. float32 ``(2,)``."""
-    ab = color.rgb_to_lab(images)[..., 1:]
-    return tf.reduce_mean(tf.reshape(ab, (-1, 2)), axis=0).numpy()
+    """The mean ``(a, b)`` over all pixels of RGB ``images`` ``(N, H, W, 3)`` in [0, 1], or
+    of a ``tf.data.Dataset`` of such images or batches (read once, batch by batch): the
+    constant prediction of the mean-color baseline. float32 ``(2,)``."""
+    if not isinstance(images, tf.data.Dataset):
+        images = tf.data.Dataset.from_tensors(as_image_tensor(images, "images"))
+    elif images.element_spec.shape.rank == 3:
+        images = images.batch(64)
+    total, count = np.zeros(2, np.float64), 0
+    for batch in images:
+        ab = tf.reshape(color.rgb_to_lab(batch)[..., 1:], (-1, 2))
+        total += tf.reduce_sum(tf.cast(ab, tf.float64), axis=0).numpy()
+        count += int(ab.shape[0])
+    if count == 0:
+        raise ValueError("images is empty: no pixels to average.")
+    return (total / count).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- inference

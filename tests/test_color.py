@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import socket
 import warnings
+from pathlib import Path
 
 import cv2
 import keras
@@ -11,7 +15,9 @@ import pytest
 import skimage.color
 import tensorflow as tf
 
-from ssl_keras import cli, color, colorize
+from ssl_keras import cli, color, colorize, pipelines
+from ssl_keras.datasets import download
+from tests._data import shared
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +109,15 @@ def test_colorfulness(rgb):
     assert scores.shape == (2,) and scores[1] > 20
 
 
+def test_mean_chroma_is_zero_for_gray_only(rgb):
+    gray = np.repeat(np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8, 1), 3, axis=-1)
+    scores = color.mean_chroma(np.stack([gray, rgb[:8, :8]])).numpy()
+    assert scores.shape == (2,) and scores[0] < 0.01 and scores[1] > 20
+    lab = skimage.color.rgb2lab(rgb)
+    expected = np.hypot(lab[..., 1], lab[..., 2]).mean()
+    assert float(color.mean_chroma(rgb)) == pytest.approx(expected, rel=1e-3)
+
+
 def test_color_bad_inputs():
     with pytest.raises(ValueError, match="3 channels"):
         color.rgb_to_lab(np.zeros((4, 4, 4), np.float32))
@@ -110,6 +125,8 @@ def test_color_bad_inputs():
         color.rgb_to_lab(np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(ValueError, match="rgb must be"):
         color.colorfulness(np.zeros((4, 3), np.float32))
+    with pytest.raises(ValueError, match="rgb must be"):
+        color.mean_chroma(np.zeros((4, 3), np.float32))
 
 
 # --------------------------------------------------------------------------- model
@@ -162,22 +179,88 @@ def test_pretrained_unet_backbone_is_frozen(tmp_path):
     assert colorize.unfreeze_top(model) == ["bottleneck"]
 
 
-def test_choose_backbone_offline_fallbacks(tmp_path, monkeypatch):
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every socket connection fails at once, as on an offline laptop."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network is unreachable (blocked in tests)")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_choose_backbone_offline_fallbacks(tmp_path, monkeypatch, no_network):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(colorize, "_reachable", lambda *args: False)
     missing = tmp_path / "nothing.keras"
     assert colorize.choose_backbone(encoder_path=missing).kind == "small"
     present = tmp_path / "encoder.keras"
     present.write_bytes(b"x")
     choice = colorize.choose_backbone(encoder_path=present)
     assert choice.kind == "denoiser" and "offline" in choice.describe()
-    (tmp_path / "keras" / "models").mkdir(parents=True)
-    (tmp_path / "keras" / "models" / colorize.VGG16_WEIGHTS_FILE).write_bytes(b"x")
-    assert colorize.choose_backbone(encoder_path=present).weights == "imagenet"
+    forced = colorize.choose_backbone("vgg16", encoder_path=present)
+    assert (forced.kind, forced.weights) == ("vgg16", None)
+    assert "random initialisation" in forced.describe()
     with pytest.raises(FileNotFoundError, match="notebook 02"):
         colorize.choose_backbone("denoiser", encoder_path=missing)
     with pytest.raises(ValueError, match="prefer"):
         colorize.choose_backbone("resnet")
+
+
+def test_choose_backbone_takes_imagenet_weights_downloaded_then_cached(tmp_path, monkeypatch):
+    payload = tmp_path / "served" / colorize.VGG16_WEIGHTS_FILE
+    payload.parent.mkdir()
+    payload.write_bytes(b"stand-in for the weights file" * 100)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(colorize, "VGG16_WEIGHTS_URL", payload.as_uri())
+    monkeypatch.setattr(
+        colorize, "VGG16_WEIGHTS_MD5", hashlib.md5(payload.read_bytes()).hexdigest()
+    )
+    cache = tmp_path / "keras" / "models" / colorize.VGG16_WEIGHTS_FILE
+    choice = colorize.choose_backbone(encoder_path=tmp_path / "encoder.keras")
+    assert (choice.kind, choice.weights) == ("vgg16", str(cache))
+    assert cache.read_bytes() == payload.read_bytes() and "downloaded" in choice.reason
+    assert "ImageNet weights" in choice.describe()
+    payload.unlink()  # from now on only the cache can answer
+    assert "cached" in colorize.choose_backbone().reason
+    cache.write_bytes(b"truncated")  # a damaged cache is not used
+    with pytest.raises(download.DownloadError, match="unavailable"):
+        colorize.imagenet_weights()
+    assert colorize.choose_backbone(encoder_path=tmp_path / "encoder.keras").kind == "small"
+
+
+@pytest.fixture(scope="module")
+def vgg16_weights_file(tmp_path_factory) -> Path:
+    """A local VGG16 (no top) weights file, random weights: what a test can have offline."""
+    keras.utils.set_random_seed(1)
+    path = tmp_path_factory.mktemp("vgg16") / "vgg16.weights.h5"
+    keras.applications.VGG16(include_top=False, weights=None).save_weights(path)
+    return path
+
+
+def test_vgg16_colorizer_from_local_weights_file(vgg16_weights_file, tmp_path):
+    choice = colorize.choose_backbone("vgg16", weights=vgg16_weights_file)
+    assert (choice.kind, choice.weights, choice.pretrained) == (
+        "vgg16",
+        str(vgg16_weights_file),
+        True,
+    )
+    assert "vgg16.weights.h5" in choice.describe()
+    keras.utils.set_random_seed(7)  # a fresh VGG16 would get other random weights
+    model = colorize.colorizer((128, 128, 1), choice, decoder_filters=8)
+    reference = keras.applications.VGG16(include_top=False, weights=None)
+    reference.load_weights(vgg16_weights_file)
+    backbone = model.get_layer("backbone")
+    for name in ("block1_conv1", "block5_conv3"):
+        np.testing.assert_array_equal(
+            backbone.get_layer(name).kernel.numpy(), reference.get_layer(name).kernel.numpy()
+        )
+    assert not backbone.trainable_weights
+    assert model.get_layer("backbone_input").mode == "vgg16"
+    with pytest.raises(FileNotFoundError, match="not found"):
+        colorize.choose_backbone("vgg16", weights=tmp_path / "missing.h5")
+    with pytest.raises(ValueError, match="prefer='vgg16'"):
+        colorize.choose_backbone("small", weights=vgg16_weights_file)
 
 
 def test_colorizer_bad_arguments():
@@ -190,6 +273,144 @@ def test_colorizer_bad_arguments():
     model = colorize.colorizer((32, 32, 1), "small", decoder_filters=2, base_filters=2)
     with pytest.raises(ValueError, match="loss"):
         colorize.compile_colorizer(model, "cross_entropy")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _coco_folder(tmp_path: Path) -> Path:
+    """A copy of the real COCO val2017 sample laid out as the download leaves it."""
+    folder = tmp_path / "data" / "coco" / "val2017"
+    shutil.copytree(shared("coco_mini", "val2017"), folder)
+    return folder
+
+
+def _is_gray(path: str) -> bool:
+    image = cv2.imread(path).astype(np.int16)
+    return int(np.abs(np.diff(image, axis=-1)).max()) <= 8
+
+
+def test_photo_splits_smoke_generates_the_offline_sets(tmp_path, monkeypatch):
+    monkeypatch.setenv("SSL_KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(colorize, "SMOKE_STREET_SCENES", {"train": 4, "val": 2, "test": 2})
+    monkeypatch.setattr(colorize, "SMOKE_PHOTO_CROPS", {"train": 3, "val": 1, "test": 1})
+    splits = colorize.photo_splits("smoke")
+    assert {k: len(v) for k, v in splits.items()} == {"train": 7, "val": 3, "test": 3}
+    assert all(f.startswith(str(tmp_path / "data" / "colorize")) for f in sum(splits.values(), []))
+    assert Path(splits["test"][0]).parent.name == "test"  # a street scene of the test split
+    assert len(set(sum(splits.values(), []))) == 13
+    assert colorize.photo_splits("smoke") == splits
+
+
+def test_photo_splits_full_is_coco_val2017(tmp_path, monkeypatch):
+    folder = _coco_folder(tmp_path)
+    calls = []
+
+    def fetch(name, root, *args, **kwargs):
+        calls.append((name, Path(root)))
+        return folder.parent
+
+    monkeypatch.setenv("SSL_KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(download, "fetch_dataset", fetch)
+    splits = colorize.photo_splits("full", seed=0)
+    assert calls == [("coco", tmp_path / "data")]
+    everything = sorted(str(p) for p in folder.glob("*.jpg"))
+    n = len(everything)
+    assert {k: len(v) for k, v in splits.items()} == {
+        "train": n - 2 * (n // 10),
+        "val": n // 10,
+        "test": n // 10,
+    }
+    assert sorted(sum(splits.values(), [])) == everything  # disjoint and complete
+    assert colorize.photo_splits("full", seed=0) == splits
+    assert colorize.photo_splits("full", seed=1)["test"] != splits["test"]
+
+
+def test_photo_splits_user_folder(tmp_path):
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        sub = tmp_path / "photos" / ("a" if i % 2 else "b")
+        sub.mkdir(parents=True, exist_ok=True)
+        _write(sub / f"{i}.png", rng.integers(0, 256, (20, 24, 3), dtype=np.uint8))
+    splits = colorize.photo_splits("smoke", data=tmp_path / "photos", seed=3)
+    assert {k: len(v) for k, v in splits.items()} == {"train": 16, "val": 2, "test": 2}
+    assert len(set(sum(splits.values(), []))) == 20
+    few = tmp_path / "few"
+    few.mkdir()
+    _write(few / "one.png", np.zeros((20, 20, 3), np.uint8))
+    with pytest.raises(ValueError, match="at least 3 photos"):
+        colorize.photo_splits("smoke", data=few)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        colorize.photo_splits("smoke", data=tmp_path / "missing")
+
+
+def test_color_images_skip_gray_photos(tmp_path):
+    files = sorted(str(p) for p in _coco_folder(tmp_path).glob("*.jpg"))
+    gray = [f for f in files if _is_gray(f)]
+    assert gray  # COCO val2017 has black-and-white photos stored as RGB JPEGs
+    dataset = colorize.color_images(files, 32)
+    assert len(dataset) == len(files) - len(gray)
+    kept = pipelines.to_numpy(dataset)
+    assert kept.shape == (len(files) - len(gray), 32, 32, 3)
+    assert color.mean_chroma(kept).numpy().min() >= colorize.MIN_CHROMA
+    everything = pipelines.to_numpy(colorize.color_images(files, 32, min_chroma=0))
+    assert everything.shape[0] == len(files)
+    # the gray ones are usable (ab = 0), just not worth training on
+    lightness, ab = color.split_lab(pipelines.load_image(gray[0], 32))
+    assert float(tf.reduce_max(tf.abs(ab))) < 2.0 and float(tf.reduce_max(lightness)) > 0
+
+
+def test_color_images_crops_flips_and_seeds(tmp_path):
+    rng = np.random.default_rng(0)
+    files = [_write(tmp_path / f"{i}.png", rng.integers(0, 256, (40, 60, 3), np.uint8))
+             for i in range(4)]  # fmt: skip
+    evaluation = pipelines.to_numpy(colorize.color_images(files, 32))
+    expected = pipelines.to_numpy(pipelines.image_dataset(files, 32, mode="center_crop"))
+    np.testing.assert_allclose(evaluation, expected, atol=1 / 255 + 1e-6)  # uint8 cache
+    training = colorize.color_images(files, 32, training=True, seed=5)
+    first, second = pipelines.to_numpy(training), pipelines.to_numpy(training)
+    assert first.shape == (4, 32, 32, 3) and first.dtype == np.float32
+    assert not np.array_equal(first, second)  # new crops, flips and order every epoch
+    again = pipelines.to_numpy(colorize.color_images(files, 32, training=True, seed=5))
+    np.testing.assert_array_equal(first, again)  # the same seed, the same sequence
+    with pytest.raises(ValueError, match="files is empty"):
+        colorize.color_images([], 32)
+    gray = _write(tmp_path / "gray.png", np.full((40, 40, 3), 99, np.uint8))
+    with pytest.raises(ValueError, match="are gray"):
+        colorize.color_images([gray], 32)
+    assert len(colorize.lab_batches(colorize.color_images(files, 32, training=True), 3)) == 2
+    with pytest.raises(ValueError, match="batch_size"):
+        colorize.lab_batches(colorize.color_images(files, 32), 0)
+
+
+def test_mean_ab_of_arrays_and_datasets():
+    rng = np.random.default_rng(4)
+    images = rng.random((6, 8, 8, 3)).astype(np.float32)
+    expected = color.rgb_to_lab(images).numpy()[..., 1:].reshape(-1, 2).mean(axis=0)
+    np.testing.assert_allclose(colorize.mean_ab(images), expected, atol=1e-3)
+    dataset = tf.data.Dataset.from_tensor_slices(images)
+    np.testing.assert_allclose(colorize.mean_ab(dataset), expected, atol=1e-3)
+    np.testing.assert_allclose(colorize.mean_ab(dataset.batch(4)), expected, atol=1e-3)
+
+
+def test_vgg16_colorizer_one_step_on_real_photos_at_128(tmp_path, vgg16_weights_file):
+    files = sorted(str(p) for p in _coco_folder(tmp_path).glob("*.jpg"))[:4]
+    train = colorize.lab_batches(colorize.color_images(files, 128, training=True), 2)
+    lightness, ab = next(iter(train))
+    assert lightness.shape == (2, 128, 128, 1) and ab.shape == (2, 128, 128, 2)
+    keras.utils.set_random_seed(0)
+    choice = colorize.choose_backbone("vgg16", weights=vgg16_weights_file)
+    model = colorize.compile_colorizer(
+        colorize.colorizer((128, 128, 1), choice, decoder_filters=8), "mae", 1e-3
+    )
+    backbone_before = model.get_layer("backbone").get_layer("block3_conv1").kernel.numpy()
+    head_before = model.get_layer("ab_tanh").kernel.numpy()
+    history = model.fit(train.take(1), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0]) and history.history["loss"][0] > 0
+    assert not np.array_equal(model.get_layer("ab_tanh").kernel.numpy(), head_before)
+    np.testing.assert_array_equal(
+        model.get_layer("backbone").get_layer("block3_conv1").kernel.numpy(), backbone_before
+    )
 
 
 # --------------------------------------------------------------------------- inference + CLI
