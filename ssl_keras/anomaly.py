@@ -378,7 +378,9 @@ def pretext_dataset(
 
     ds = tf.data.Dataset.zip(tf.data.Dataset.counter(), ds)
     ds = ds.map(make, num_parallel_calls=AUTOTUNE)
-    return ds.batch(batch_size, drop_remainder=repeat).prefetch(AUTOTUNE)
+    if repeat:
+        return ds.batch(batch_size, drop_remainder=True).prefetch(AUTOTUNE)
+    return pipelines.eval_batches(ds, batch_size)  # splits over any replica count
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -549,7 +551,7 @@ def embed(
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
     levels = [levels] if isinstance(levels, str) else list(levels)
     extractor = models.feature_extractor(model, levels)
-    maps = extractor.predict(_as_images(images), batch_size=batch_size, verbose=0)
+    maps = pipelines.predict(extractor, _as_images(images), batch_size)
     parts = []
     for level in levels:
         if pooling in ("mean", "meanmax"):
@@ -568,7 +570,7 @@ def patch_features(
     stride ``2**(i-1)``.
     """
     extractor = models.feature_extractor(model, [level])
-    return extractor.predict(_as_images(images), batch_size=batch_size, verbose=0)[level]
+    return pipelines.predict(extractor, _as_images(images), batch_size)[level]
 
 
 # --- scoring --------------------------------------------------------------------------------

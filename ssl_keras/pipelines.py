@@ -6,10 +6,16 @@ the input pipeline keeps up with training and nothing per-sample happens in Pyth
 >>> paths = list_image_files("data/photos")
 >>> clean = image_dataset(paths, size=64, mode="random_crop", seed=0)
 >>> train = noisy_batches(clean, 16, "gaussian", 25 / 255, seed=1, shuffle=256)
+
+On several replicas (``tf.distribute``), training batches drop the last partial batch
+(:func:`batch`) and validation / test data go through :func:`eval_batches`,
+:func:`eval_dataset` or :func:`rebatch_for_replicas`, and :func:`predict`, which regroup
+the examples so every batch splits over the replicas and the metrics stay exact.
 """
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -322,18 +328,24 @@ def noisy_batches(
     level: float | None = None,
     seed: int = 0,
     shuffle: int | None = None,
-    drop_remainder: bool = False,
+    drop_remainder: bool | None = None,
 ) -> tf.data.Dataset:
     """Shuffle, batch, add noise to whole batches, prefetch: ``(noisy, clean)`` batches.
 
     The fast way to feed a denoiser: the noise ops run once per batch instead of once per
-    image (see :func:`noisy_pairs` for the arguments).
+    image (see :func:`noisy_pairs` for the arguments). ``drop_remainder=None`` drops the last
+    partial batch only on several replicas, as :func:`batch` does; pass validation batches
+    through :func:`rebatch_for_replicas` instead.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
     if shuffle:
         clean = clean.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
-    clean = clean.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE)
+    clean = clean.batch(
+        batch_size,
+        drop_remainder=_drop_remainder(drop_remainder, None),
+        num_parallel_calls=AUTOTUNE,
+    )
     return noisy_pairs(clean, noise, level, seed).prefetch(AUTOTUNE)
 
 
@@ -342,16 +354,175 @@ def batch(
     batch_size: int,
     shuffle: int | None = None,
     seed: int = 0,
-    drop_remainder: bool = False,
+    drop_remainder: bool | None = None,
+    replicas: int | None = None,
 ) -> tf.data.Dataset:
-    """Optionally shuffle (buffer ``shuffle``, seeded), batch, and prefetch."""
+    """Training batches: optionally shuffle (buffer ``shuffle``, seeded), batch, prefetch.
+
+    ``drop_remainder=None`` drops the last, partial batch of each pass only when training on
+    several replicas (``replicas``, default :func:`ssl_keras.runtime.replicas`): Keras's
+    distributed ``fit`` fails on a batch that does not split evenly over the replicas, while
+    on one device every image is used. Batch validation and test data with
+    :func:`eval_batches` instead, which keeps every example.
+    """
     if batch_size < 1:
         raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
     if shuffle:
         ds = ds.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
     return ds.batch(
-        batch_size, drop_remainder=drop_remainder, num_parallel_calls=AUTOTUNE
+        batch_size,
+        drop_remainder=_drop_remainder(drop_remainder, replicas),
+        num_parallel_calls=AUTOTUNE,
     ).prefetch(AUTOTUNE)
+
+
+# Evaluation and prediction on several replicas. Keras 3 splits every global batch over the
+# replicas and fails when a replica gets no example (a batch smaller than the replica count)
+# or when the FIRST batch does not split evenly (it averages the replicas' first batches to
+# build the model). Uneven later batches are fine and exact: Keras weights each replica's
+# loss by its batch and metrics add up their counts. So the examples are regrouped, never
+# padded (padding would count in unweighted metrics such as "accuracy"): the first batch a
+# multiple of the replica count, every batch at least that count. Only a set too small for
+# that (fewer than twice the replicas, not a multiple) is repeated replica-count times,
+# which leaves every mean and ratio (loss, accuracy, AUC, IoU) exactly as it was.
+
+
+def _replicas(replicas: int | None) -> int:
+    if replicas is None:
+        from ssl_keras import runtime  # runtime imports Keras; keep this module light
+
+        return runtime.replicas()
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise ValueError(f"replicas must be an int ≥ 1, got {replicas!r}.")
+    return replicas
+
+
+def _drop_remainder(drop_remainder: bool | None, replicas: int | None) -> bool:
+    return _replicas(replicas) > 1 if drop_remainder is None else bool(drop_remainder)
+
+
+def _multiple(batch_size: int, replicas: int) -> int:
+    integral = isinstance(batch_size, numbers.Integral) and not isinstance(batch_size, bool)
+    if not integral or batch_size < 1:
+        raise ValueError(f"batch_size must be an int ≥ 1, got {batch_size!r}.")
+    return -(-int(batch_size) // replicas) * replicas
+
+
+def replica_batch_sizes(count: int, batch_size: int, replicas: int) -> list[int] | None:
+    """Batch sizes (summing to ``count``) that ``replicas`` replicas can evaluate: the first a
+    multiple of ``replicas``, none smaller than it, none above ``batch_size`` (rounded up to
+    a multiple of ``replicas``) plus ``replicas``. ``None`` when no such split exists
+    (``count`` below ``2 * replicas`` and not a multiple of it).
+
+    >>> replica_batch_sizes(9, 4, 2)
+    [4, 2, 3]
+    """
+    size = _multiple(batch_size, replicas)
+    full, rest = divmod(count, size)
+    sizes = [size] * full + ([rest] if rest else [])
+    if len(sizes) == 1 and sizes[0] % replicas:  # one uneven batch: split it in two
+        first = (count // replicas - 1) * replicas
+        sizes = [first, count - first] if first >= replicas else []
+    elif 0 < rest < replicas:  # a last batch some replica would get nothing of
+        if size >= 2 * replicas:
+            sizes[-2:] = [size - replicas, rest + replicas]
+        else:  # batches of one example per replica: the rest joins a later batch
+            sizes[-2:] = [size + rest] if full >= 2 else []
+    return sizes or None
+
+
+def _regroup(batches: tf.data.Dataset, count: int, batch_size: int, replicas: int):
+    sizes = replica_batch_sizes(count, batch_size, replicas)
+    if sizes is None:
+        batches, sizes = batches.repeat(replicas), _multiple(batch_size, replicas)
+    return batches.rebatch(sizes).prefetch(AUTOTUNE)
+
+
+def _count(ds: tf.data.Dataset) -> int:
+    """Number of elements of a finite dataset (one pass over it when TF cannot tell)."""
+    count = int(ds.cardinality())
+    if count == tf.data.INFINITE_CARDINALITY:
+        raise ValueError("The dataset is infinite (repeated); evaluate a finite one.")
+    if count == tf.data.UNKNOWN_CARDINALITY:
+        count = int(ds.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1))
+    if count == 0:
+        raise ValueError("The dataset is empty: there is nothing to evaluate.")
+    return count
+
+
+def eval_batches(
+    ds: tf.data.Dataset, batch_size: int, replicas: int | None = None
+) -> tf.data.Dataset:
+    """Validation / test batches of single examples that any replica count evaluates exactly.
+
+    On one device (``replicas``, default :func:`ssl_keras.runtime.replicas`) this is
+    ``batch`` → prefetch. On several, ``batch_size`` is rounded up to a multiple of the
+    replica count and the last batches are regrouped (:func:`replica_batch_sizes`), so
+    ``evaluate`` and ``fit(validation_data=...)`` never fail and report the single-device
+    numbers (up to float32 rounding). A dataset whose size TensorFlow cannot tell (e.g.
+    after ``filter``) is read once to count it.
+    """
+    replicas = _replicas(replicas)
+    size = _multiple(batch_size, replicas)
+    batches = ds.batch(size, num_parallel_calls=AUTOTUNE)
+    if replicas == 1:
+        return batches.prefetch(AUTOTUNE)
+    return _regroup(batches, _count(ds), size, replicas)
+
+
+def eval_dataset(
+    x, y, batch_size: int = 32, sample_weight=None, replicas: int | None = None
+) -> tf.data.Dataset:
+    """:func:`eval_batches` of NumPy arrays, to pass as ``validation_data`` or to ``evaluate``
+    instead of ``(x, y)``, so a multi-replica run never sees a batch it cannot split:
+    ``model.fit(..., validation_data=pipelines.eval_dataset(x_val, y_val, 32))``.
+
+    ``x``, ``y`` (and ``sample_weight``): arrays with the same first dimension.
+    """
+    arrays = (x, y) if sample_weight is None else (x, y, sample_weight)
+    lengths = sorted({len(tf.nest.flatten(a)[0]) for a in arrays})
+    if len(lengths) != 1:
+        raise ValueError(f"x, y and sample_weight must have one length, got {lengths}.")
+    if lengths == [0]:
+        raise ValueError("x is empty: there is nothing to evaluate.")
+    return eval_batches(tf.data.Dataset.from_tensor_slices(arrays), batch_size, replicas)
+
+
+def rebatch_for_replicas(
+    batches: tf.data.Dataset, batch_size: int, replicas: int | None = None
+) -> tf.data.Dataset:
+    """Already batched validation / test data regrouped as :func:`eval_batches` does (the
+    batches are read once to count the examples); unchanged on one device."""
+    replicas = _replicas(replicas)
+    if replicas == 1:
+        return batches
+
+    def add(total, element):
+        return total + tf.shape(tf.nest.flatten(element)[0], out_type=tf.int64)[0]
+
+    count = int(batches.reduce(tf.constant(0, tf.int64), add))
+    if count == 0:
+        raise ValueError("The dataset is empty: there is nothing to evaluate.")
+    return _regroup(batches, count, batch_size, replicas)
+
+
+def predict(model, x, batch_size: int = 32, verbose: int = 0):
+    """``model.predict(x, batch_size)`` that also works when the examples do not split over
+    the replicas of the model's strategy (batches regrouped as in :func:`eval_batches`).
+
+    ``x``: an array (or a tuple / dict of arrays) with the examples on the first axis.
+    Returns what ``model.predict`` returns, one row per example of ``x``.
+    """
+    replicas = model.distribute_strategy.num_replicas_in_sync
+    if replicas == 1:
+        return model.predict(x, batch_size=batch_size, verbose=verbose)
+    count = len(tf.nest.flatten(x)[0])
+    if count == 0:
+        raise ValueError("x is empty: there is nothing to predict.")
+    size = _multiple(batch_size, replicas)
+    batches = tf.data.Dataset.from_tensor_slices((x,)).batch(size)
+    outputs = model.predict(_regroup(batches, count, size, replicas), verbose=verbose)
+    return tf.nest.map_structure(lambda a: a[:count], outputs)
 
 
 def to_numpy(ds: tf.data.Dataset, limit: int | None = None):

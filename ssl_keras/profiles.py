@@ -80,9 +80,9 @@ def accelerator_visible() -> bool:
     """True when TensorFlow sees a GPU or TPU."""
     import tensorflow as tf
 
-    if tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"):
-        return True
-    return bool(os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"))
+    # Environment variables alone (COLAB_TPU_ADDR, TPU_NAME) prove nothing: a TPU that fails to
+    # initialise must not select the full profile; runtime.setup() warns about it instead.
+    return bool(tf.config.list_physical_devices("GPU") or tf.config.list_physical_devices("TPU"))
 
 
 def get_profile(name: str | Profile | None = None) -> Profile:

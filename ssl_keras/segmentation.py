@@ -163,6 +163,9 @@ def batches(
 ) -> tf.data.Dataset:
     """Cache → (training: shuffle, lockstep augmentation) → batch → prefetch.
 
+    Batching is :func:`ssl_keras.pipelines.batch` for training and
+    :func:`ssl_keras.pipelines.eval_batches` otherwise, so it also works on several replicas.
+
     ``ds`` yields ``(image, mask)`` pairs of one size (e.g. a loader called with ``size``).
     Caching keeps the decoded, resized pairs in memory; augmentation happens after the cache,
     so it is new in every epoch. ``augment_options`` go to :func:`augment_pair`.
@@ -175,7 +178,8 @@ def batches(
         if shuffle:
             ds = ds.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
         ds = augment_dataset(ds, seed=seed, **augment_options)
-    return ds.batch(int(batch_size), num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+        return pipelines.batch(ds, int(batch_size))  # drops the remainder on several replicas
+    return pipelines.eval_batches(ds, int(batch_size))  # splits over any replica count
 
 
 def preprocess(image, size: int | tuple[int, int]) -> tf.Tensor:

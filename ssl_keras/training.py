@@ -38,7 +38,8 @@ def compile_model(
         optimizer: a name, or an optimizer created under the same strategy as ``model``
             (inside ``runtime.scope(model)``); one created elsewhere raises ``ValueError``.
         jit_compile: ``None`` enables XLA when :func:`xla_allowed` (and the model supports it).
-        steps_per_execution: training steps per graph call (≥ 1).
+        steps_per_execution: training steps per graph call (≥ 1; 1 under
+            ``MirroredStrategy``, see :func:`ssl_keras.runtime.steps_per_execution`).
         kwargs: passed on to ``model.compile``.
     """
     if steps_per_execution < 1:
@@ -60,7 +61,7 @@ def compile_model(
             loss=loss,
             metrics=metrics,
             jit_compile=jit_compile,
-            steps_per_execution=steps_per_execution,
+            steps_per_execution=runtime.steps_per_execution(steps_per_execution, model),
             **kwargs,
         )
     return model
