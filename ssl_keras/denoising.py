@@ -10,9 +10,10 @@ structure from noise is then reused where labels are scarce (notebook 04).
 
 Choices, and why:
 
-* **Unlabeled pool** — random crops of scikit-image's photographs (natural textures and
-  edges) plus the toy-pets unlabeled pool (the domain of the cat-vs-turtle task in 04), both
-  generated offline. Pretraining on the target domain is what makes the features transfer.
+* **Unlabeled pool** — smoke: random crops of scikit-image's photographs (natural textures
+  and edges) plus the toy-pets unlabeled pool (the domain of the cat-vs-turtle task in 04),
+  both generated offline; full: the 5,000 real photographs of COCO val2017 (downloaded once,
+  annotations never read). :func:`pool_files` is the one place that decides.
 * **Noise** — generated on the fly in ``tf.data``, a new draw every time an image is seen:
   ``"mixed"`` gives each image Gaussian noise (σ = 25/255) or salt-and-pepper noise (5 %),
   so one blind model handles both (:data:`NOISE_LEVELS`).
@@ -53,6 +54,14 @@ NOISE_LEVELS: dict[str, float] = {"gaussian": 25 / 255, "salt_and_pepper": 0.05}
 ARTIFACTS = "denoiser"
 FILES = ("denoiser.keras", "encoder.keras", "history.csv", "recipe.json")
 
+POOLS = ("generated", "coco_val2017")
+"""Unlabeled pools of :func:`pool_files`: photo crops + toy pets generated offline, or COCO
+val2017's photographs (downloaded)."""
+
+QUICK_STEPS = 2_000
+"""Step budget of the quick recipe (``recipe(profile, quick=True)``) that
+:func:`load_or_pretrain` trains when no denoiser is stored."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Recipe:
@@ -68,28 +77,42 @@ class Recipe:
     epochs: int  # validation / checkpoint points; steps_per_epoch = steps // epochs
     learning_rate: float  # peak of the cosine decay
     patience: int  # EarlyStopping patience in epochs
-    n_photo_crops: int  # natural-photo crops in the pool
-    n_unlabeled: int  # toy-pets unlabeled images in the pool
+    n_photo_crops: int  # natural-photo crops in a "generated" pool
+    n_unlabeled: int  # toy-pets unlabeled images in a "generated" pool
     n_val: int
     n_test: int
     noise: str = "mixed"  # "mixed" or one name of NOISE_LEVELS
     gaussian_share: float = 0.5  # of the images in "mixed" batches; the rest salt-and-pepper
     loss: str = "mae"
+    pool: str = "generated"  # one of POOLS
 
     @property
     def steps_per_epoch(self) -> int:
         return max(1, self.steps // self.epochs)
 
 
-def recipe(profile: str | Profile | None = None) -> Recipe:
+def recipe(profile: str | Profile | None = None, quick: bool = False) -> Recipe:
     """The pretraining recipe for a profile (``None``: the active one).
 
-    smoke (2-core CPU, ≈ 2 minutes): 64-px images, 32-px crops, 1200 steps of 16 crops.
-    full (GPU): 128-px images, 64-px crops, 20 000 steps of 32 crops.
+    smoke (2-core CPU, ≈ 2 minutes): generated pool, 64-px images, 32-px crops, 1200 steps
+    of 16 crops. full (GPU): COCO val2017 (4,000 train / 500 val / 500 test images) at
+    128 px, 64-px crops, 20 000 steps of 32 crops.
     The batch is per replica: under a strategy with several replicas (see
     :func:`ssl_keras.runtime.setup`) ``batch_size`` is that many times larger.
+
+    ``quick=True``: the same recipe cut to :data:`QUICK_STEPS` steps (and at most 10
+    epochs), what :func:`load_or_pretrain` trains when no denoiser is stored; the same
+    architecture, so every encoder cut and head of notebooks 03-05 fits it. A recipe that is
+    already that short (smoke) is returned unchanged.
     """
     chosen = get_profile(profile)
+    standard = _recipe(chosen)
+    if not quick or standard.steps <= QUICK_STEPS:
+        return standard
+    return dataclasses.replace(standard, steps=QUICK_STEPS, epochs=min(standard.epochs, 10))
+
+
+def _recipe(chosen: Profile) -> Recipe:
     common = dict(
         profile=chosen.name,
         image_size=chosen.image_size,
@@ -110,14 +133,16 @@ def recipe(profile: str | Profile | None = None) -> Recipe:
             n_photo_crops=256,
             n_unlabeled=512,
         )
+    # COCO val2017 has 5,000 photos: keep 4,000 of them for training.
     return Recipe(
-        **common,
+        **{**common, "n_val": min(chosen.n_val, 500), "n_test": min(chosen.n_test, 500)},
         steps=20_000,
         epochs=chosen.epochs,
         learning_rate=1e-3,
         patience=8,
-        n_photo_crops=4000,
-        n_unlabeled=chosen.n_train,
+        n_photo_crops=0,
+        n_unlabeled=0,
+        pool="coco_val2017",
     )
 
 
@@ -149,25 +174,35 @@ def pool_files(
     profile: str | Profile | Recipe | None = None,
     extra_folders: Sequence[str | os.PathLike] = (),
 ) -> list[str]:
-    """The unlabeled pool: natural-photo crops + the toy-pets unlabeled images (+ your folders).
+    """The unlabeled pool of the recipe's ``pool`` (+ your folders), as sorted file paths.
 
-    Sizes and counts come from the :class:`Recipe` (or the profile's :func:`recipe`);
-    everything is generated offline on first use into ``data/synthetic``. ``extra_folders``
-    adds every image below each folder (e.g. real unlabeled photos; labels are never read).
-    Returns sorted file paths.
+    ``"generated"`` (smoke): natural-photo crops + the toy-pets unlabeled images, generated
+    offline on first use into ``data/synthetic`` with the recipe's counts and size.
+    ``"coco_val2017"`` (full): the 5,000 photographs of COCO val2017, downloaded once with
+    :func:`ssl_keras.datasets.download.fetch_dataset` into ``data/coco/val2017/`` (the
+    download notebooks 05 and 08 share; offline it fails fast naming the folder to fill).
+    ``extra_folders`` adds every image below each folder (labels are never read).
     """
     chosen = profile if isinstance(profile, Recipe) else recipe(profile)
-    from ssl_keras.datasets import synthetic
+    if chosen.pool not in POOLS:
+        raise ValueError(f"Unknown pool {chosen.pool!r} in the recipe; use one of {POOLS}.")
+    if chosen.pool == "coco_val2017":
+        from ssl_keras.datasets import download
 
-    crops = synthetic.photo_crops(
-        paths.data_dir("synthetic", f"photo_crops_{chosen.image_size}"),
-        n=chosen.n_photo_crops,
-        size=chosen.image_size,
-        seed=0,
-    )
-    files = pipelines.list_image_files(crops)
-    pets = toy_pets_root(chosen.profile, size=chosen.image_size, n_unlabeled=chosen.n_unlabeled)
-    files += pipelines.list_image_files(pets / "unlabeled")
+        coco = download.fetch_dataset("coco", paths.data_dir())
+        files = pipelines.list_image_files(coco / "val2017")
+    else:
+        from ssl_keras.datasets import synthetic
+
+        crops = synthetic.photo_crops(
+            paths.data_dir("synthetic", f"photo_crops_{chosen.image_size}"),
+            n=chosen.n_photo_crops,
+            size=chosen.image_size,
+            seed=0,
+        )
+        files = pipelines.list_image_files(crops)
+        pets = toy_pets_root(chosen.profile, size=chosen.image_size, n_unlabeled=chosen.n_unlabeled)
+        files += pipelines.list_image_files(pets / "unlabeled")
     for folder in extra_folders:
         files += pipelines.list_image_files(folder, recursive=True)
     return sorted(str(f) for f in files)
@@ -267,7 +302,10 @@ def noisy_dataset(
             clean, batch_size, apply, level, seed=seed, shuffle=shuffle, drop_remainder=True
         )
     clean = pipelines.image_dataset(files, size)
-    return pipelines.noisy_batches(clean, batch_size, apply, level, seed=seed)
+    batches = pipelines.noisy_batches(
+        clean, batch_size, apply, level, seed=seed, drop_remainder=False
+    )
+    return pipelines.rebatch_for_replicas(batches, batch_size)  # evaluable on any replicas
 
 
 def build_denoiser(chosen: Recipe, channels: int = 3, name: str = "denoiser") -> keras.Model:
@@ -304,7 +342,9 @@ def compile_denoiser(model: keras.Model, chosen: Recipe) -> keras.Model:
     )
     with runtime.scope(model):  # the optimizer lives under the model's strategy
         model.compile(
-            optimizer=keras.optimizers.Adam(schedule), loss=chosen.loss, steps_per_execution=4
+            optimizer=keras.optimizers.Adam(schedule),
+            loss=chosen.loss,
+            steps_per_execution=runtime.steps_per_execution(4, model),
         )
     return model
 
@@ -339,7 +379,7 @@ def pretrain_denoiser(
     folder = Path(folder) if folder is not None else artifacts_folder()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "history.csv").unlink(missing_ok=True)
-    splits = split_pool(pool_files(chosen, extra_folders), chosen.n_val, chosen.n_test)
+    splits = split_pool(pool_files(chosen, extra_folders), chosen.n_val, chosen.n_test, seed)
     train = noisy_dataset(
         splits["train"],
         chosen.image_size,
@@ -401,33 +441,66 @@ def load_or_pretrain(
     profile: str | Profile | None = None,
     folder: str | os.PathLike | None = None,
     seed: int = 0,
+    quick: bool = True,
 ) -> keras.Model:
     """The pretrained denoiser: loaded from ``folder`` when it holds one made with this
     profile's recipe, else pretrained now through :func:`pretrain_denoiser` (quietly).
 
-    Prints exactly one line saying which happened. Lets notebooks 03, 04 and later run on
-    their own when notebook 02 has not been run.
+    Lets notebooks 03, 04 and later run on their own (e.g. on a fresh Colab VM) when
+    notebook 02 has not been run. ``quick=True`` accepts a stored denoiser of the full
+    recipe or of the quick one (:func:`recipe` with ``quick=True``: :data:`QUICK_STEPS`
+    steps, same architecture), and trains the quick one when neither is there;
+    ``quick=False`` insists on notebook 02's recipe. In smoke both are the same recipe.
+    Prints exactly one line saying what happened and, for the quick recipe, how to get the
+    full one (run notebook 02, or keep ``artifacts/`` on Drive with ``SSL_KERAS_HOME``).
     """
-    chosen = recipe(profile)
+    standard = recipe(profile)
+    fallback = recipe(profile, quick=True) if quick else standard
     folder = Path(folder) if folder is not None else artifacts_folder()
     stored = folder / "recipe.json"
     if (folder / "denoiser.keras").is_file() and stored.is_file():
         try:
-            same = json.loads(stored.read_text(encoding="utf-8")) == dataclasses.asdict(chosen)
+            found = json.loads(stored.read_text(encoding="utf-8"))
         except ValueError:
-            same = False
-        if same:
-            with runtime.scope():  # like a freshly trained one: under the active strategy
-                model = keras.models.load_model(folder / "denoiser.keras")
-            print(f"Loaded the pretrained denoiser ({chosen.profile} recipe) from {_show(folder)}.")
-            return model
+            found = None
+        for accepted in dict.fromkeys((standard, fallback)):
+            if found == dataclasses.asdict(accepted):
+                with runtime.scope():  # like a freshly trained one: under the active strategy
+                    model = keras.models.load_model(folder / "denoiser.keras")
+                print(
+                    f"Loaded the pretrained denoiser ({_describe(accepted, standard)}) "
+                    f"from {_show(folder)}.{_how_to_get(accepted, standard)}"
+                )
+                return model
     start = time.perf_counter()
-    model, _ = pretrain_denoiser(chosen, folder, seed=seed, verbose=False)
+    model, _ = pretrain_denoiser(fallback, folder, seed=seed, verbose=False)
+    seconds = time.perf_counter() - start
+    if fallback == standard:
+        how = f"notebook 02's recipe ({seconds:.0f} s)"
+    else:
+        how = f"the {_describe(fallback, standard)} ({seconds:.0f} s)"
     print(
-        f"No pretrained {chosen.profile} denoiser in {_show(folder)}: pretrained it now with "
-        f"notebook 02's recipe ({time.perf_counter() - start:.0f} s) and saved it there."
+        f"No pretrained {standard.profile} denoiser in {_show(folder)}: pretrained it now with "
+        f"{how} and saved it there.{_how_to_get(fallback, standard)}"
     )
     return model
+
+
+def _describe(chosen: Recipe, standard: Recipe) -> str:
+    if chosen == standard:
+        return f"{chosen.profile} recipe"
+    return (
+        f"quick {chosen.profile} recipe: {chosen.steps:,} of notebook 02's {standard.steps:,} steps"
+    )
+
+
+def _how_to_get(chosen: Recipe, standard: Recipe) -> str:
+    if chosen == standard:
+        return ""
+    return (
+        " For the full recipe run notebook 02 (keep artifacts/ on Drive with SSL_KERAS_HOME "
+        "to reuse it on new VMs) or call load_or_pretrain(..., quick=False)."
+    )
 
 
 def _show(folder: Path) -> str:
@@ -443,7 +516,7 @@ def denoise(model: keras.Model, images, batch_size: int = 16) -> np.ndarray:
     array = np.asarray(images, np.float32)
     if array.ndim != 4:
         raise ValueError(f"images must be a batch (N, H, W, C), got shape {array.shape}.")
-    return np.clip(model.predict(array, batch_size=batch_size, verbose=0), 0.0, 1.0)
+    return np.clip(pipelines.predict(model, array, batch_size), 0.0, 1.0)
 
 
 @dataclasses.dataclass

@@ -1,10 +1,12 @@
 """Transfer a pretrained encoder to a small labeled task, and measure when it helps.
 
-Notebook 04's machinery: labeled arrays from class folders, per-class sampling, the
-label-efficiency study (SSL-pretrained encoder vs the same architecture from scratch vs
-logistic regression on raw pixels, several label counts and seeds) and its summary.
+Notebook 03's and 04's machinery: the labeled data of a profile (:func:`labeled_root`),
+labeled arrays from class folders, per-level feature summaries streamed batch by batch
+(:func:`feature_statistics`), per-class sampling, the label-efficiency study
+(SSL-pretrained encoder vs the same architecture from scratch vs logistic regression on raw
+pixels, several label counts and seeds) and its summary.
 
->>> x, y, names = transfer.load_split("data/toy_pets/train", size=64)
+>>> x, y, names = transfer.load_split(transfer.labeled_root("smoke") / "train", size=64)
 >>> rows = transfer.label_efficiency(encoder, x, y, x_test, y_test, (5, 10, 25), seeds=(0, 1, 2))
 >>> transfer.summarize(rows)   # {method: {"counts", "mean", "std"}}
 
@@ -24,21 +26,44 @@ How the three arms are trained (the same for every label count and seed):
 
 Each model is compiled once and reset to new initial weights per run (no re-tracing), and
 trained for a fixed number of ``steps`` of ``batch_size`` images drawn from the repeated,
-shuffled labeled set, so small label counts see as many updates as large ones.
+shuffled labeled set, so small label counts see as many updates as large ones. Scores are
+balanced accuracies (the mean of the per-class recalls), so a test split with more of one
+class cannot reward always answering that class.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines, runtime
+from ssl_keras import denoising, models, paths, pipelines, runtime
+from ssl_keras.profiles import Profile, get_profile
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
+
+
+def labeled_root(profile: str | Profile | None = None) -> Path:
+    """The cat-vs-turtle class folders of a profile (``train/`` and ``test/``, each with
+    ``cat/`` and ``turtle/``); ``None``: the active profile.
+
+    Offline profiles (smoke): the toy pets generated on first use
+    (:func:`ssl_keras.denoising.toy_pets_root`). Download profiles (full): CIFAR-10 cats and
+    CIFAR-100 turtles, written once into ``data/cifar_cats_turtles/`` by
+    :func:`ssl_keras.datasets.download.cifar_cats_turtles` (offline and without the Keras
+    cache it fails fast, naming the folder to fill by hand).
+    """
+    chosen = get_profile(profile)
+    if chosen.data == "synthetic":
+        return denoising.toy_pets_root(chosen)
+    from ssl_keras.datasets import download
+
+    return download.cifar_cats_turtles(paths.data_dir("cifar_cats_turtles"))
 
 
 def load_split(
@@ -96,6 +121,120 @@ def repeated_batches(x, y, batch_size: int, seed: int = 0) -> tf.data.Dataset:
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
+def steps_per_epoch(n_examples: int, batch_size: int) -> int:
+    """Full batches in one pass over ``n_examples``: ``n_examples // batch_size``.
+
+    Raises ``ValueError`` naming both numbers when there is not even one full batch (a
+    repeated dataset fitted with ``steps_per_epoch=0`` would otherwise wait forever).
+    """
+    for name, value in (("n_examples", n_examples), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an int ≥ 1, got {value!r}.")
+    if n_examples < batch_size:
+        raise ValueError(
+            f"{n_examples} training examples are fewer than one batch of {batch_size}: add "
+            "labeled images, or lower the batch size (the profile's batch_size)."
+        )
+    return int(n_examples // batch_size)
+
+
+def fitting_label_counts(label_counts: Sequence[int], labels) -> tuple[int, ...]:
+    """The ``label_counts`` (images per class) that every class of ``labels`` can supply:
+    those ≤ the smallest class, in the given order.
+
+    Pass the labels the study samples from (e.g. the training split after the validation
+    images are taken out). Raises ``ValueError`` when none fits or ``labels`` is empty.
+    """
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    if labels.size == 0:
+        raise ValueError("labels is empty: there are no labeled examples to count.")
+    counts = [int(c) for c in label_counts]
+    if any(c < 1 for c in counts):
+        raise ValueError(f"label_counts must be ints ≥ 1, got {list(label_counts)}.")
+    per_class = np.bincount(labels)
+    smallest = int(per_class[per_class > 0].min())
+    fitting = tuple(c for c in counts if c <= smallest)
+    if not fitting:
+        raise ValueError(
+            f"None of the label counts {counts} fits: the smallest class has {smallest} "
+            f"examples (per class {per_class.tolist()}). Add images or lower the counts."
+        )
+    return fitting
+
+
+@dataclasses.dataclass(frozen=True)
+class FeatureStatistics:
+    """Per-level summaries of feature maps over a set of images (:func:`feature_statistics`).
+
+    ``pooled[level]``: float32 ``(N, C)``, each map averaged over space (global average
+    pooling), in image order; ``mean_activation[level]``: the mean over all images, positions
+    and channels; ``inactive_fraction[level]``: the share of activations ≤ 0, in [0, 1].
+    """
+
+    pooled: dict[str, np.ndarray]
+    mean_activation: dict[str, float]
+    inactive_fraction: dict[str, float]
+
+
+def _image_batches(images, batch_size: int):
+    if isinstance(images, tf.data.Dataset):
+        for element in images:
+            yield element[0] if isinstance(element, (tuple, list)) else element
+        return
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or len(array) == 0:
+        raise ValueError(f"images must be a non-empty batch (N, H, W, C), got {array.shape}.")
+    for start in range(0, len(array), batch_size):
+        yield array[start : start + batch_size]
+
+
+def feature_statistics(extractor: keras.Model, images, batch_size: int = 32) -> FeatureStatistics:
+    """Run ``images`` through ``extractor`` batch by batch and keep only per-level summaries.
+
+    Memory stays at one batch of feature maps plus the ``(N, C)`` pooled features, where
+    keeping every map would not fit: at 128 px the five levels of a base-32 U-Net hold
+    about 4 MB per image.
+
+    Args:
+        extractor: a model returning ``{level: (n, h, w, C)}`` maps
+            (:func:`ssl_keras.models.feature_extractor`), or one ``(n, h, w, C)`` tensor
+            (an encoder), summarised under the key ``"features"``.
+        images: float32 ``(N, H, W, 3)`` in [0, 1], or a ``tf.data.Dataset`` of such batches
+            (or of ``(images, labels)`` batches; labels are ignored).
+        batch_size: images per forward pass for arrays (a dataset keeps its own batches).
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"batch_size must be an int ≥ 1, got {batch_size!r}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be an int ≥ 1, got {batch_size!r}.")
+    pooled: dict[str, list[np.ndarray]] = {}
+    totals: dict[str, list[float]] = {}  # level → [sum, inactive count, count]
+    for batch in _image_batches(images, batch_size):
+        outputs = extractor.predict_on_batch(batch)
+        if not isinstance(outputs, dict):
+            outputs = {"features": outputs}
+        for level, maps in outputs.items():
+            maps = np.asarray(maps, np.float32)  # float16 under mixed precision
+            pooled.setdefault(level, []).append(maps.mean(axis=(1, 2)))
+            total = totals.setdefault(level, [0.0, 0.0, 0.0])
+            total[0] += float(maps.sum(dtype=np.float64))
+            total[1] += float(np.count_nonzero(maps <= 0))
+            total[2] += maps.size
+    if not pooled:
+        raise ValueError("images is empty: there are no images to extract features from.")
+    return FeatureStatistics(
+        pooled={level: np.concatenate(parts) for level, parts in pooled.items()},
+        mean_activation={level: t[0] / t[2] for level, t in totals.items()},
+        inactive_fraction={level: t[1] / t[2] for level, t in totals.items()},
+    )
+
+
+def pooled_features(extractor: keras.Model, images, batch_size: int = 32) -> dict[str, np.ndarray]:
+    """Global-average-pooled features per level, float32 ``(N, C)``, streamed batch by batch:
+    ``feature_statistics(extractor, images, batch_size).pooled``."""
+    return feature_statistics(extractor, images, batch_size).pooled
+
+
 def _head(n_features: int, hidden: int, dropout: float, name: str) -> keras.Model:
     """The :func:`ssl_keras.models.classifier` head after pooling: Dense → Dropout → Dense."""
     inputs = keras.Input(shape=(n_features,), name="pooled_features")
@@ -141,7 +280,7 @@ class _Resettable:
         self.model.fit(
             repeated_batches(x, y, batch_size, seed), epochs=1, steps_per_epoch=steps, verbose=0
         )
-        return self.model.predict(x_test, batch_size=64, verbose=0)[:, 0]
+        return pipelines.predict(self.model, x_test, 64)[:, 0]
 
 
 def raw_pixel_baseline(x, y, x_test, C: float = 0.01) -> np.ndarray:
@@ -171,7 +310,7 @@ def label_efficiency(
     dropout: float = 0.3,
     verbose: bool = True,
 ) -> list[dict[str, object]]:
-    """Test accuracy of the three :data:`METHODS` for each label count and seed (2 classes).
+    """Test scores of the three :data:`METHODS` for each label count and seed (2 classes).
 
     Args:
         encoder: the pretrained encoder (e.g. ``models.encoder_from(denoiser, level=3)``);
@@ -182,11 +321,15 @@ def label_efficiency(
         seeds: one run per seed: the seed picks the labeled subset and initial weights.
         steps: optimizer steps per run (all arms that train with Keras).
         batch_size, learning_rate, hidden, dropout: training and head settings.
-        verbose: print one line per label count.
+        verbose: print one line per label count (mean balanced accuracy over seeds).
 
     Returns:
-        Rows ``{"method", "n_per_class", "seed", "accuracy"}``.
+        Rows ``{"method", "n_per_class", "seed", "accuracy", "balanced_accuracy"}``; the
+        balanced accuracy (scikit-learn's ``balanced_accuracy_score``, the mean of the
+        per-class recalls) is 0.5 for any constant answer, whatever the class balance.
     """
+    from sklearn.metrics import balanced_accuracy_score
+
     y_train = np.asarray(y_train).astype(np.int32)
     y_test = np.asarray(y_test).astype(np.int32)
     classes = np.unique(y_train)
@@ -198,9 +341,9 @@ def label_efficiency(
         raise ValueError(
             f"label_counts must be ints in 1…{most} (the smallest class), got {list(label_counts)}."
         )
-    pooled_train = encoder.predict(np.asarray(x_train, np.float32), batch_size=64, verbose=0)
-    pooled_test = encoder.predict(np.asarray(x_test, np.float32), batch_size=64, verbose=0)
-    pooled_train, pooled_test = pooled_train.mean(axis=(1, 2)), pooled_test.mean(axis=(1, 2))
+    # Streamed: only the pooled (N, C) features are kept, never all feature maps.
+    (pooled_train,) = pooled_features(encoder, x_train, batch_size=64).values()
+    (pooled_test,) = pooled_features(encoder, x_test, batch_size=64).values()
 
     def build_scratch() -> keras.Model:
         fresh = keras.models.clone_model(encoder)
@@ -236,9 +379,15 @@ def label_efficiency(
                 x_train[subset], y_train[subset], x_test
             )
             for method in METHODS:
-                accuracy = float(np.mean((probabilities[method] > 0.5) == y_test))
+                predicted = (probabilities[method] > 0.5).astype(np.int32)
                 rows.append(
-                    {"method": method, "n_per_class": n, "seed": int(seed), "accuracy": accuracy}
+                    {
+                        "method": method,
+                        "n_per_class": n,
+                        "seed": int(seed),
+                        "accuracy": float(np.mean(predicted == y_test)),
+                        "balanced_accuracy": float(balanced_accuracy_score(y_test, predicted)),
+                    }
                 )
         if verbose:
             means = summarize(rows)
@@ -247,15 +396,21 @@ def label_efficiency(
     return rows
 
 
-def summarize(rows: Sequence[dict[str, object]]) -> dict[str, dict[str, list[float]]]:
-    """Mean and standard deviation over seeds: ``{method: {"counts", "mean", "std"}}``."""
+def summarize(
+    rows: Sequence[dict[str, object]], metric: str = "balanced_accuracy"
+) -> dict[str, dict[str, list[float]]]:
+    """Mean and standard deviation of ``metric`` (a score key of the rows: ``"accuracy"`` or
+    ``"balanced_accuracy"``) over seeds: ``{method: {"counts", "mean", "std"}}``."""
     if not rows:
         raise ValueError("rows is empty: run label_efficiency first.")
+    if metric not in rows[0]:
+        scores = [k for k in rows[0] if k not in ("method", "n_per_class", "seed")]
+        raise ValueError(f"Rows have no {metric!r}; choose one of {scores}.")
     summary: dict[str, dict[str, list[float]]] = {}
     for method in dict.fromkeys(str(r["method"]) for r in rows):
         counts = sorted({int(r["n_per_class"]) for r in rows if r["method"] == method})
         values = [
-            [float(r["accuracy"]) for r in rows if r["method"] == method and r["n_per_class"] == n]
+            [float(r[metric]) for r in rows if r["method"] == method and r["n_per_class"] == n]
             for n in counts
         ]
         summary[method] = {

@@ -44,6 +44,16 @@ def test_recipes_follow_the_profiles():
     assert smoke.image_size == 64 and smoke.patch_size == 32 and smoke.depth == 4
     assert smoke.steps_per_epoch * smoke.epochs == smoke.steps
     assert full.image_size == 128 and full.steps > smoke.steps
+    assert (smoke.pool, full.pool) == ("generated", "coco_val2017")
+
+
+def test_quick_recipe_is_the_same_model_with_fewer_steps():
+    full, quick = denoising.recipe("full"), denoising.recipe("full", quick=True)
+    assert quick.steps == denoising.QUICK_STEPS < full.steps
+    assert quick.steps_per_epoch * quick.epochs == quick.steps
+    unchanged = ("image_size", "patch_size", "base_filters", "depth", "batch_size", "pool")
+    assert all(getattr(quick, f) == getattr(full, f) for f in unchanged)
+    assert denoising.recipe("smoke", quick=True) == denoising.recipe("smoke")  # already short
 
 
 def test_split_pool_is_disjoint_and_seeded():
@@ -84,9 +94,18 @@ def test_denoiser_starts_as_the_identity():
     np.testing.assert_allclose(model.predict(images, verbose=0), images, atol=1e-6)
 
 
-def test_pretrain_saves_artifacts_and_load_or_pretrain_reuses_them(home, capsys):
+def test_pretrain_saves_artifacts_and_load_or_pretrain_reuses_them(home, capsys, monkeypatch):
     folder = home / "artifacts" / "denoiser"
-    model, history = denoising.pretrain_denoiser(TINY, folder, seed=0, verbose=False)
+    split_seeds = []
+    split_pool = denoising.split_pool
+
+    def recording_split(files, n_val, n_test, seed=0):
+        split_seeds.append(seed)
+        return split_pool(files, n_val, n_test, seed)
+
+    monkeypatch.setattr(denoising, "split_pool", recording_split)
+    model, history = denoising.pretrain_denoiser(TINY, folder, seed=3, verbose=False)
+    assert split_seeds == [3]  # the seed also picks the pool split
     assert set(history) >= {"loss", "val_loss"} and len(history["loss"]) == TINY.epochs
     for name in denoising.FILES:
         assert (folder / name).is_file(), name
@@ -109,12 +128,14 @@ def test_pretrain_saves_artifacts_and_load_or_pretrain_reuses_them(home, capsys)
     )
 
 
-def _load_with_recipe(folder, chosen, monkeypatch=None):
-    """load_or_pretrain for a custom recipe (the public function takes a profile)."""
+def _load_with_recipe(folder, chosen, quick_recipe=None, quick=True):
+    """load_or_pretrain for custom recipes (the public function takes a profile)."""
     original = denoising.recipe
-    denoising.recipe = lambda profile=None: chosen
+    denoising.recipe = lambda profile=None, quick=False: (
+        (quick_recipe or chosen) if quick else chosen
+    )
     try:
-        return denoising.load_or_pretrain("smoke", folder)
+        return denoising.load_or_pretrain("smoke", folder, quick=quick)
     finally:
         denoising.recipe = original
 
@@ -126,6 +147,30 @@ def test_load_or_pretrain_rebuilds_missing_artifacts_in_one_line(home, capsys):
     assert len(out) == 1 and out[0].startswith("No pretrained smoke denoiser"), out
     assert (folder / "denoiser.keras").is_file()
     assert isinstance(model, keras.Model)
+
+
+def test_load_or_pretrain_falls_back_on_the_quick_recipe(home, capsys):
+    folder = home / "fresh_vm"
+    short = dataclasses.replace(TINY, steps=2, epochs=1)
+    _load_with_recipe(folder, TINY, short)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("No pretrained smoke denoiser"), out
+    assert "quick smoke recipe: 2 of notebook 02's 4 steps" in out[0]
+    assert "run notebook 02" in out[0] and "quick=False" in out[0]
+    assert json.loads((folder / "recipe.json").read_text())["steps"] == 2
+
+    _load_with_recipe(folder, TINY, short)  # the stored quick one is reused
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("Loaded") and "quick" in out[0], out
+
+    _load_with_recipe(folder, TINY, short, quick=False)  # insists on the full recipe
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "notebook 02's recipe" in out[0] and "quick" not in out[0], out
+    assert json.loads((folder / "recipe.json").read_text())["steps"] == 4
+
+    _load_with_recipe(folder, TINY, short)  # the full one is accepted where quick would do
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["Loaded the pretrained denoiser (smoke recipe) from fresh_vm."], out
 
 
 def test_evaluate_table_and_best_classical():
