@@ -450,6 +450,32 @@ def _count(ds: tf.data.Dataset) -> int:
     return count
 
 
+def holdout(
+    pairs: tf.data.Dataset, n_val: int, n_train: int | None = None
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """Split one dataset into ``(train, val)``: its first ``n_val`` elements are held out for
+    validation, the next ``n_train`` (all the rest when ``None``) train.
+
+    For a folder with a single annotated split (COCO val2017 in notebook 08). Raises
+    ``ValueError`` naming the counts when the dataset cannot spare ``n_val`` elements and
+    still train on at least one, instead of handing back an empty training set.
+    """
+    for name, value in (("n_val", n_val), ("n_train", n_train)):
+        if value is None and name == "n_train":
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an int ≥ 1, got {value!r}.")
+    count = _count(pairs)
+    if count <= n_val:
+        raise ValueError(
+            f"The dataset has {count} elements, too few to hold out n_val={n_val} for "
+            "validation and keep any for training; lower n_val (e.g. to a fifth of the data, "
+            f"{max(1, count // 5)}) or add images."
+        )
+    train = pairs.skip(n_val)
+    return (train if n_train is None else train.take(n_train)), pairs.take(n_val)
+
+
 def eval_batches(
     ds: tf.data.Dataset, batch_size: int, replicas: int | None = None
 ) -> tf.data.Dataset:

@@ -205,3 +205,19 @@ def test_noisy_batches_match_shapes_and_are_seeded(image_folder):
     assert np.array_equal(noisy, first(0)[0]) and not np.array_equal(noisy, first(1)[0])
     with pytest.raises(ValueError, match="batch_size"):
         pipelines.noisy_batches(clean, 0)
+
+
+def test_holdout_splits_first_elements_for_validation():
+    pairs = tf.data.Dataset.range(10)
+    train, val = pipelines.holdout(pairs, n_val=3, n_train=4)
+    assert list(val.as_numpy_iterator()) == [0, 1, 2]
+    assert list(train.as_numpy_iterator()) == [3, 4, 5, 6]
+    train_all, _ = pipelines.holdout(pairs, n_val=3)
+    assert list(train_all.as_numpy_iterator()) == list(range(3, 10))
+
+
+def test_holdout_refuses_to_leave_no_training_data():
+    with pytest.raises(ValueError, match=r"has 8 elements.*n_val=8.*lower n_val"):
+        pipelines.holdout(tf.data.Dataset.range(8), n_val=8)
+    with pytest.raises(ValueError, match="n_val must be an int"):
+        pipelines.holdout(tf.data.Dataset.range(8), n_val=0)
