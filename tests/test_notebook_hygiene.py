@@ -1,5 +1,5 @@
-"""The stored notebooks follow the house rules that a reader sees: no stderr, no linter or
-formatter comments, no object reprs where a plot should be; and the notebook runner keeps
+"""The stored notebooks follow the house rules that a reader sees: no stderr, no errors, no
+linter or formatter comments, no object reprs where a plot should be; and the notebook runner keeps
 stderr out of what it stores."""
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def test_stored_notebook_is_clean(path: Path) -> None:
         for output in cell.get("outputs", []):
             if output.get("name") == "stderr":
                 problems.append(f"cell {index}: stderr output")
+            if output.get("output_type") == "error":
+                problems.append(f"cell {index}: error output ({output.get('ename')})")
             text = output.get("text", "") or output.get("data", {}).get("text/plain", "")
             if OBJECT_REPR.search("".join(text)):
                 problems.append(f"cell {index}: object repr in the output")
