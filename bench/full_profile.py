@@ -41,6 +41,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts
+
+from train_step import forward_flops  # noqa: E402
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 # Parameter cells of the notebooks (cell 5 of each), for the numbers that live only there.
@@ -129,38 +133,6 @@ def checkpoint(name: str) -> None:
 def peak_mb() -> float:
     """Peak resident memory of this process so far, MB (``ru_maxrss`` is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
-
-
-def forward_flops(model, shape: tuple[int, ...], match: str | None = None) -> float:
-    """Forward FLOPs of ``model`` for one input of ``shape`` (no batch axis), from the traced
-    graph: Conv2D (2·h·w·k²·C_in·C_out), transposed convolutions (their input side) and dense
-    MatMuls (2·m·k·n). ``match``: count only ops whose name contains it (a layer name)."""
-    import tensorflow as tf
-
-    @tf.function(autograph=False)
-    def forward(x):
-        return model(x, training=False)
-
-    graph = forward.get_concrete_function(tf.TensorSpec([1, *shape])).graph
-    total = 0.0
-    for op in graph.get_operations():
-        if match is not None and match not in op.name:
-            continue
-        if op.type == "Conv2D":
-            _, h, w, cout = op.outputs[0].shape
-            kh, kw, cin, _ = op.inputs[1].shape
-        elif op.type == "Conv2DBackpropInput":  # transposed conv: cost of its input side
-            _, h, w, cin = op.inputs[2].shape
-            kh, kw, cout, _ = op.inputs[1].shape
-        elif op.type == "MatMul":
-            m, k = op.inputs[0].shape
-            n = op.outputs[0].shape[-1]
-            total += 2.0 * m * k * n
-            continue
-        else:
-            continue
-        total += 2.0 * h * w * kh * kw * cin * cout
-    return total
 
 
 def link_copies(sources: list[Path], folder: Path, count: int, suffix: str | None = None) -> list:

@@ -58,19 +58,31 @@ def matmul_ceiling(n: int = 4096) -> dict[str, float]:
     }
 
 
-def conv_flops(model: keras.Model, size: int) -> float:
-    """Forward FLOPs of the convolutions of ``model`` for one ``size``² image, read from the
-    traced graph's Conv2D / Conv2DBackpropInput (transposed convolution) ops."""
-    forward = tf.function(lambda x: model(x, training=False))
-    graph = forward.get_concrete_function(tf.TensorSpec([1, size, size, 3])).graph
+def forward_flops(model: keras.Model, shape: tuple[int, ...], match: str | None = None) -> float:
+    """Forward FLOPs of ``model`` for one input of ``shape`` (no batch axis), from the traced
+    graph: Conv2D (2·h·w·k²·C_in·C_out), transposed convolutions (their input side) and dense
+    MatMuls (2·m·k·n). ``match``: count only ops whose name contains it (a layer name)."""
+
+    @tf.function(autograph=False)
+    def forward(x):
+        return model(x, training=False)
+
+    graph = forward.get_concrete_function(tf.TensorSpec([1, *shape])).graph
     total = 0.0
     for op in graph.get_operations():
+        if match is not None and match not in op.name:
+            continue
         if op.type == "Conv2D":
             _, h, w, cout = op.outputs[0].shape
             kh, kw, cin, _ = op.inputs[1].shape
         elif op.type == "Conv2DBackpropInput":  # transposed conv: cost of its input side
             _, h, w, cin = op.inputs[2].shape
             kh, kw, cout, _ = op.inputs[1].shape
+        elif op.type == "MatMul":
+            m, k = op.inputs[0].shape
+            n = op.outputs[0].shape[-1]
+            total += 2.0 * m * k * n
+            continue
         else:
             continue
         total += 2.0 * h * w * kh * kw * cin * cout
@@ -155,7 +167,7 @@ def main() -> None:
     ceiling = max(matmuls.values())
     rows = []
     for size in args.sizes:
-        step_flops = 3 * conv_flops(build(size, args.base_filters), size)
+        step_flops = 3 * forward_flops(build(size, args.base_filters), (size, size, 3))
         plain = plain_rate(size, args.base_filters, args.batch, args.steps)
         package = package_rate(size, args.base_filters, args.batch, args.steps)
         rows.append(

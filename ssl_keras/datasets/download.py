@@ -765,6 +765,33 @@ def _discard(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def _fetch_archive(
+    archive: Archive,
+    downloads: Path,
+    by_hand: str,
+    *,
+    timeout: float,
+    read_timeout: float,
+    retries: int,
+    progress: bool | None,
+) -> Path:
+    """:func:`download` one table entry into ``downloads``; a :class:`DownloadError` gets
+    ``by_hand`` (what to put where instead) appended."""
+    try:
+        return download(
+            archive.url,
+            downloads / archive.filename,
+            archive.sha256,
+            archive.md5,
+            timeout,
+            read_timeout=read_timeout,
+            retries=retries,
+            progress=progress,
+        )
+    except DownloadError as error:
+        raise DownloadError(f"{error} {by_hand}") from None
+
+
 def fetch_dataset(
     name: str,
     root: str | os.PathLike = "data",
@@ -806,21 +833,15 @@ def fetch_dataset(
         source = _for_categories(source, list(pending))
     downloads = Path(root) / "downloads"
     for archive in source.archives:
-        path = downloads / archive.filename
-        try:
-            download(
-                archive.url,
-                path,
-                archive.sha256,
-                archive.md5,
-                timeout,
-                read_timeout=read_timeout,
-                retries=retries,
-                progress=progress,
-            )
-        except DownloadError as error:
-            by_hand = _by_hand(source, folder, *pending.values())
-            raise DownloadError(f"{error} {by_hand}") from None
+        path = _fetch_archive(
+            archive,
+            downloads,
+            _by_hand(source, folder, *pending.values()),
+            timeout=timeout,
+            read_timeout=read_timeout,
+            retries=retries,
+            progress=progress,
+        )
         try:
             safe_extract(path, folder, archive.members, progress=progress)
         except ValueError as error:
@@ -998,22 +1019,18 @@ def cifar_cats_turtles(
     sources: list[Path] = list(cached) if cached else []
     if not cached:
         downloads = folder.parent / "downloads"
-        for archive in CIFAR.archives:
-            try:
-                sources.append(
-                    download(
-                        archive.url,
-                        downloads / archive.filename,
-                        archive.sha256,
-                        archive.md5,
-                        timeout,
-                        read_timeout=read_timeout,
-                        retries=retries,
-                        progress=progress,
-                    )
-                )
-            except DownloadError as error:
-                raise DownloadError(f"{error} {_by_hand(CIFAR, folder, marker)}") from None
+        sources = [
+            _fetch_archive(
+                archive,
+                downloads,
+                _by_hand(CIFAR, folder, marker),
+                timeout=timeout,
+                read_timeout=read_timeout,
+                retries=retries,
+                progress=progress,
+            )
+            for archive in CIFAR.archives
+        ]
     images: list[dict[str, np.ndarray]] = []
     for source, archive, (files, label_key, label) in zip(
         sources, CIFAR.archives, _CIFAR_FILES, strict=True
