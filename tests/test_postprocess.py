@@ -144,6 +144,11 @@ def test_segmentation_plots():
     assert len(figure.legends[0].get_texts()) == len(np.unique(truth))
     matrix = viz.confusion_matrix_plot(np.eye(3) * 5, ["a", "b", "c"])
     assert matrix.axes[0].get_xlabel() == "predicted class"
+    cells = [text.get_text() for text in matrix.axes[0].texts]
+    assert cells[:2] == ["5\n100 %", "0\n0 %"]  # counts and row shares, row by row
+    many = viz.confusion_matrix_plot(np.full((6, 6), 2500.0), list("abcdef"))
+    assert len(many.axes[0].texts) == 36 and many.axes[0].texts[0].get_text() == "2.5k"
+    assert not viz.confusion_matrix_plot(np.eye(13), list("abcdefghijklm")).axes[0].texts
     with pytest.raises(ValueError, match="class names"):
         viz.confusion_matrix_plot(np.eye(3), ["a"])
     matplotlib.pyplot.close("all")
