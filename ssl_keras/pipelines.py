@@ -253,7 +253,8 @@ def image_dataset(
             ``random_crop`` mode without ``shorter_side`` the cache holds the decoded uint8
             pixels and each crop is converted to float, which is 2–3× faster than cropping
             float images and takes a quarter of the memory.
-        repeat: repeat forever (for ``steps_per_epoch`` training); random crops differ per pass.
+        repeat: repeat forever (for ``steps_per_epoch`` training). Random crops differ per
+            pass either way (:func:`element_seeds`).
     """
     if mode not in ("resize", "center_crop", "random_crop"):
         raise ValueError(f"mode must be 'resize', 'center_crop' or 'random_crop', got {mode!r}.")
@@ -274,14 +275,22 @@ def image_dataset(
     if repeat:
         ds = ds.repeat()
     if mode == "random_crop":
-        base = as_seed(seed)
 
-        def crop(i, image):
-            image = random_crop(image, (height, width), tf.stack([base[0], base[1] + i]))
+        def crop(image, draw):
+            image = random_crop(image, (height, width), draw)
             return tf.image.convert_image_dtype(image, tf.float32)
 
-        ds = ds.enumerate().map(crop, num_parallel_calls=AUTOTUNE)
+        ds = tf.data.Dataset.zip(ds, element_seeds(seed)).map(crop, num_parallel_calls=AUTOTUNE)
     return ds
+
+
+def element_seeds(seed: int = 0) -> tf.data.Dataset:
+    """An endless dataset of stateless-op seeds, int64 ``(2,)``, to zip with another dataset:
+    each new pass over the zipped dataset (each epoch of ``fit``) draws a new sequence, and the
+    same ``seed`` gives the same sequences in every run (``Dataset.random`` with
+    ``rerandomize_each_iteration``). Counting elements with ``enumerate`` instead would repeat
+    the same draws every epoch of a dataset that is not repeated."""
+    return tf.data.Dataset.random(seed=int(seed), rerandomize_each_iteration=True).batch(2)
 
 
 def noisy_pairs(

@@ -133,6 +133,17 @@ def test_random_crops_are_seeded(image_folder):
     assert not np.array_equal(crops(3), crops(4))
 
 
+def test_random_crops_change_every_pass_without_repeat(image_folder):
+    """Each epoch over a dataset that is not repeated sees new windows, reproducibly."""
+    paths = pipelines.list_image_files(image_folder)
+    dataset = pipelines.image_dataset(paths, 8, "random_crop", seed=3)
+    first, second = pipelines.to_numpy(dataset), pipelines.to_numpy(dataset)
+    assert not np.array_equal(first, second)
+    again = pipelines.image_dataset(paths, 8, "random_crop", seed=3)
+    assert np.array_equal(pipelines.to_numpy(again), first)
+    assert np.array_equal(pipelines.to_numpy(again), second)
+
+
 def test_uint8_read_matches_float_read(image_folder):
     for path in pipelines.list_image_files(image_folder):
         as_uint8 = pipelines.read_image_uint8(tf.constant(path))

@@ -12,7 +12,6 @@ import tensorflow as tf
 
 from ssl_keras import pipelines
 from ssl_keras._checks import check_size
-from ssl_keras.noise import as_seed
 
 AUTOTUNE = pipelines.AUTOTUNE
 DENOISE_SETS = ("BSD68", "Set12", "Train400")
@@ -61,10 +60,8 @@ def denoise_dataset(
         elif mode == "center_crop":
             ds = ds.map(lambda x: pipelines.center_crop(x, shape), num_parallel_calls=AUTOTUNE)
         else:
-            base = as_seed(seed)
-            ds = ds.enumerate().map(
-                lambda i, x: pipelines.random_crop(x, shape, tf.stack([base[0], base[1] + i])),
-                num_parallel_calls=AUTOTUNE,
+            ds = tf.data.Dataset.zip(ds, pipelines.element_seeds(seed)).map(
+                lambda x, draw: pipelines.random_crop(x, shape, draw), num_parallel_calls=AUTOTUNE
             )
         ds = ds.map(lambda x: tf.clip_by_value(x, 0.0, 1.0), num_parallel_calls=AUTOTUNE)
     if gray:
