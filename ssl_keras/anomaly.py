@@ -38,8 +38,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines, runtime
+from ssl_keras import models, pipelines, runtime, training
 from ssl_keras._checks import check_size
+from ssl_keras.callbacks import BestEpoch
 from ssl_keras.layers import ConvBlock
 from ssl_keras.noise import Seed, as_seed
 
@@ -864,24 +865,30 @@ def train_pretext(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     restore_best: bool = True,
 ) -> keras.callbacks.History:
-    """Compile ``model`` (Adam, cross-entropy on logits, accuracy) and train it on pretext
-    batches of ``data.train``, validating on pretext versions of ``data.holdout`` (three
-    fixed transforms per image).
+    """Compile ``model`` (:func:`ssl_keras.training.compile_model`: Adam, cross-entropy on
+    logits, accuracy) and train it on pretext batches of ``data.train``, validating on
+    pretext versions of ``data.holdout`` (three fixed transforms per image).
 
     A short run oscillates from epoch to epoch; ``restore_best`` (with held-out images) ends
-    with the weights of the epoch with the lowest validation loss. ``batch_size`` is the
-    global batch; the optimizer is created under the strategy ``model`` was built under."""
+    with the weights of the epoch with the lowest validation loss, through an EarlyStopping
+    of its own unless ``callbacks`` already decide (an EarlyStopping or a
+    :class:`~ssl_keras.callbacks.BestEpoch`, as ``ssl_keras.callbacks.standard`` holds).
+    ``batch_size`` is the global batch; the optimizer is created under the strategy
+    ``model`` was built under."""
     with runtime.scope(model):
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
+        optimizer = keras.optimizers.Adam(learning_rate)
+    training.compile_model(
+        model,
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     train = pretext_dataset(data.train, batch_size, seed=seed, config=config)
     fit_args = {}
     callbacks = list(callbacks)
     if len(data.holdout):
-        if restore_best:
+        decided = any(isinstance(c, (keras.callbacks.EarlyStopping, BestEpoch)) for c in callbacks)
+        if restore_best and not decided:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss", patience=epochs, restore_best_weights=True

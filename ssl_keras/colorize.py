@@ -363,12 +363,16 @@ def unfreeze_top(model: keras.Model) -> list[str]:
 
 
 def compile_colorizer(
-    model: keras.Model, loss: str | keras.losses.Loss = "huber", learning_rate: float = 1e-3
+    model: keras.Model,
+    loss: str | keras.losses.Loss = "huber",
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = 1e-3,
 ) -> keras.Model:
     """Compile with Adam and ``loss`` on ab in Lab units, tracking the mean absolute ab error.
 
     ``loss``: ``"mse"``, ``"mae"`` (L1), ``"huber"`` (Huber with δ = 5 Lab units: L2 for small
-    errors, L1 for large ones) or a Keras loss. The optimizer is created under the strategy
+    errors, L1 for large ones) or a Keras loss. ``learning_rate``: a number or a Keras
+    schedule (e.g. ``CosineDecay``, so the last epochs settle and the final weights are a
+    fair model to compare). The optimizer is created under the strategy
     ``model`` was built under (:func:`ssl_keras.runtime.scope`): build the model inside
     ``rt.strategy.scope()`` to train it on every replica.
     """

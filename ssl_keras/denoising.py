@@ -14,6 +14,9 @@ Choices, and why:
   and edges) plus the toy-pets unlabeled pool (the domain of the cat-vs-turtle task in 04),
   both generated offline; full: the 5,000 real photographs of COCO val2017 (downloaded once,
   annotations never read). :func:`pool_files` is the one place that decides.
+* **Held-out test by source** — crops of one photograph share its content, so
+  :func:`split_pool` keeps each source (:func:`pool_sources`: a crop's photograph, any other
+  file itself) in one split; the test photographs give no training or validation crop.
 * **Noise** — generated on the fly in ``tf.data``, a new draw every time an image is seen:
   ``"mixed"`` gives each image Gaussian noise (σ = 25/255) or salt-and-pepper noise (5 %),
   so one blind model handles both (:data:`NOISE_LEVELS`).
@@ -37,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -45,7 +47,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import baselines, callbacks, metrics, models, noise, paths, pipelines, runtime
+from ssl_keras import (
+    baselines,
+    callbacks,
+    metrics,
+    models,
+    noise,
+    paths,
+    pipelines,
+    runtime,
+    training,
+)
 from ssl_keras.profiles import Profile, get_profile
 
 NOISE_LEVELS: dict[str, float] = {"gaussian": 25 / 255, "salt_and_pepper": 0.05}
@@ -95,7 +107,7 @@ def recipe(profile: str | Profile | None = None, quick: bool = False) -> Recipe:
     """The pretraining recipe for a profile (``None``: the active one).
 
     smoke (2-core CPU, ≈ 2 minutes): generated pool, 64-px images, 32-px crops, 1200 steps
-    of 16 crops. full (GPU): COCO val2017 (4,000 train / 500 val / 500 test images) at
+    of 16 crops, 96 held-out test images (the crops of about two photographs + toy pets). full (GPU): COCO val2017 (4,000 train / 500 val / 500 test images) at
     128 px, 64-px crops, 20 000 steps of 32 crops.
     The batch is per replica: under a strategy with several replicas (see
     :func:`ssl_keras.runtime.setup`) ``batch_size`` is that many times larger.
@@ -121,7 +133,6 @@ def _recipe(chosen: Profile) -> Recipe:
         depth=chosen.depth,
         batch_size=chosen.batch_size * runtime.replicas(),
         n_val=chosen.n_val,
-        n_test=chosen.n_test,
     )
     if chosen.name == "smoke":
         return Recipe(
@@ -132,10 +143,12 @@ def _recipe(chosen: Profile) -> Recipe:
             patience=3,
             n_photo_crops=256,
             n_unlabeled=512,
+            n_test=96,
         )
     # COCO val2017 has 5,000 photos: keep 4,000 of them for training.
     return Recipe(
-        **{**common, "n_val": min(chosen.n_val, 500), "n_test": min(chosen.n_test, 500)},
+        **{**common, "n_val": min(chosen.n_val, 500)},
+        n_test=min(chosen.n_test, 500),
         steps=20_000,
         epochs=chosen.epochs,
         learning_rate=1e-3,
@@ -208,25 +221,74 @@ def pool_files(
     return sorted(str(f) for f in files)
 
 
+def pool_sources(files: Sequence[str | os.PathLike]) -> list[str]:
+    """The source of each pool file: ``"photo:<name>"`` for a crop of a bundled photograph
+    (:func:`ssl_keras.datasets.synthetic.crops.source_photo`), else the file itself (a toy
+    pet, a COCO photograph, one of your images is its own source)."""
+    from ssl_keras.datasets.synthetic import crops
+
+    sources = []
+    for file in files:
+        photo = crops.source_photo(file)
+        sources.append(str(file) if photo is None else f"photo:{photo}")
+    return sources
+
+
 def split_pool(
-    files: Sequence[str], n_val: int, n_test: int, seed: int = 0
+    files: Sequence[str],
+    n_val: int,
+    n_test: int,
+    seed: int = 0,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, list[str]]:
-    """Shuffle ``files`` (seeded) and cut ``{"train", "val", "test"}``; test is held out from
-    pretraining entirely, val drives checkpoints and early stopping."""
+    """Cut ``files`` into ``{"test", "val", "train"}``, seeded; test is held out from
+    pretraining entirely, val drives checkpoints and early stopping.
+
+    ``sources``: one name per file (:func:`pool_sources`); all files of a source land in the
+    same split, so the test images come from sources (photographs) that give no training or
+    validation image. Sources are taken whole in a seeded random order, sources of several
+    files (photographs cut into crops) and single-file sources each filling their share of
+    ``n_test`` in proportion to the pool, so test can exceed ``n_test`` by less than one
+    source. ``None``: every file is its own source (test then has exactly ``n_test``). The
+    rest is shuffled again and cut into ``n_val`` validation and the training files.
+    """
     for name, value in (("n_val", n_val), ("n_test", n_test)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an int ≥ 1, got {value!r}.")
+    if sources is not None and len(sources) != len(files):
+        raise ValueError(
+            f"sources must name one source per file: {len(sources)} sources for "
+            f"{len(files)} files; use pool_sources(files)."
+        )
     if len(files) < n_val + n_test + 1:
         raise ValueError(
             f"The pool has {len(files)} images, too few for {n_val} validation + {n_test} "
             "test images and a training set; add images or lower n_val / n_test."
         )
-    order = np.random.default_rng(seed).permutation(len(files))
-    shuffled = [str(files[i]) for i in order]
+    groups: dict[str, list[int]] = {}
+    for index, source in enumerate(sources if sources is not None else map(str, files)):
+        groups.setdefault(source, []).append(index)
+    rng = np.random.default_rng(seed)
+    shuffled = [list(groups.values())[k] for k in rng.permutation(len(groups))]
+    shared = [group for group in shuffled if len(group) > 1]
+    single = [group for group in shuffled if len(group) == 1]
+    shared_quota = round(n_test * sum(map(len, shared)) / len(files))
+    test: list[int] = []
+    for quota, queue in ((shared_quota, shared), (n_test, single), (n_test, shared)):
+        while queue and len(test) < quota:
+            test += queue.pop(0)
+    rest = [index for group in shared + single for index in group]
+    rest = [rest[k] for k in rng.permutation(len(rest))]
+    if len(rest) < n_val + 1:
+        raise ValueError(
+            f"After holding out {len(test)} test images from whole sources, {len(rest)} are "
+            f"left, too few for {n_val} validation images and a training set; add images or "
+            "lower n_val / n_test."
+        )
     return {
-        "test": shuffled[:n_test],
-        "val": shuffled[n_test : n_test + n_val],
-        "train": shuffled[n_test + n_val :],
+        "test": [str(files[i]) for i in test],
+        "val": [str(files[i]) for i in rest[:n_val]],
+        "train": [str(files[i]) for i in rest[n_val:]],
     }
 
 
@@ -333,53 +395,13 @@ def artifacts_folder() -> Path:
     return paths.artifacts_dir(ARTIFACTS)
 
 
-def compile_denoiser(model: keras.Model, chosen: Recipe) -> keras.Model:
-    """Compile ``model`` as :func:`pretrain_denoiser` does: Adam with a cosine decay of the
-    recipe's learning rate over its steps (to 5 %), the recipe's loss, 4 steps per graph call
-    (less Python overhead on small CPU batches), under the model's strategy. Returns it."""
-    schedule = keras.optimizers.schedules.CosineDecay(
-        chosen.learning_rate, chosen.steps, alpha=0.05
-    )
-    with runtime.scope(model):  # the optimizer lives under the model's strategy
-        model.compile(
-            optimizer=keras.optimizers.Adam(schedule),
-            loss=chosen.loss,
-            steps_per_execution=runtime.steps_per_execution(4, model),
-        )
-    return model
-
-
-def pretrain_denoiser(
-    profile: str | Profile | Recipe | None = None,
-    folder: str | os.PathLike | None = None,
-    seed: int = 0,
-    extra_folders: Sequence[str | os.PathLike] = (),
-    verbose: bool = True,
-) -> tuple[keras.Model, dict[str, list[float]]]:
-    """Pretrain the denoiser of the recipe and save it with its encoder into ``folder``.
-
-    Trains with ``validation_data`` and :func:`ssl_keras.callbacks.standard` (best
-    checkpoint ``best.keras``, EarlyStopping restoring the best weights, ``history.csv``),
-    then writes ``denoiser.keras``, ``encoder.keras`` (:func:`ssl_keras.models.encoder_from`,
-    the bottleneck output) and ``recipe.json``. The model and its optimizer are created
-    under :func:`ssl_keras.runtime.scope`; Keras splits each global batch over the replicas.
-
-    Args:
-        profile: a profile name / :class:`~ssl_keras.profiles.Profile` (its :func:`recipe`)
-            or a :class:`Recipe`.
-        folder: where to write (default :func:`artifacts_folder`).
-        seed: seeds the pool split, crops, noise and the initial weights.
-        extra_folders: more unlabeled image folders for the pool.
-        verbose: print one line per epoch.
-
-    Returns:
-        The trained model (best validation loss) and its history dict.
-    """
-    chosen = profile if isinstance(profile, Recipe) else recipe(profile)
-    folder = Path(folder) if folder is not None else artifacts_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "history.csv").unlink(missing_ok=True)
-    splits = split_pool(pool_files(chosen, extra_folders), chosen.n_val, chosen.n_test, seed)
+def training_batches(
+    splits: Mapping[str, Sequence[str]], chosen: Recipe, seed: int = 0
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """The recipe's ``(train, val)`` datasets of ``(noisy, clean)`` batches from a
+    :func:`split_pool` split: endless seeded ``patch_size`` crops of the training files with
+    fresh noise (``(B, p, p, 3)``), and one pass over the whole validation images
+    (``(B, s, s, 3)``, noise seeded with ``seed + 1``); float32 in [0, 1]."""
     train = noisy_dataset(
         splits["train"],
         chosen.image_size,
@@ -398,17 +420,73 @@ def pretrain_denoiser(
         seed=seed + 1,
         gaussian_share=chosen.gaussian_share,
     )
+    return train, val
+
+
+def optimizer(chosen: Recipe, model: keras.Model) -> keras.optimizers.Optimizer:
+    """Adam with a cosine decay of the recipe's learning rate over its steps (down to 5 %),
+    created under ``model``'s strategy (what :func:`ssl_keras.training.compile_model` needs)."""
+    schedule = keras.optimizers.schedules.CosineDecay(
+        chosen.learning_rate, chosen.steps, alpha=0.05
+    )
+    with runtime.scope(model):
+        return keras.optimizers.Adam(schedule)
+
+
+def compile_denoiser(model: keras.Model, chosen: Recipe) -> keras.Model:
+    """Compile ``model`` as notebook 02 does: :func:`optimizer`, the recipe's loss, 4 steps
+    per graph call (less Python overhead on small CPU batches). Returns it."""
+    return training.compile_model(
+        model, optimizer=optimizer(chosen, model), loss=chosen.loss, steps_per_execution=4
+    )
+
+
+def pretrain_denoiser(
+    profile: str | Profile | Recipe | None = None,
+    folder: str | os.PathLike | None = None,
+    seed: int = 0,
+    extra_folders: Sequence[str | os.PathLike] = (),
+    verbose: bool = True,
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """Pretrain the denoiser of the recipe and save it with its encoder into ``folder``: the
+    steps of notebook 02 in one call (:func:`split_pool` by :func:`pool_sources`,
+    :func:`training_batches`, :func:`build_denoiser`, :func:`compile_denoiser`, ``fit``,
+    :func:`save_denoiser`).
+
+    Trains with ``validation_data`` and :func:`ssl_keras.callbacks.standard` (best
+    checkpoint ``best.keras``, EarlyStopping and the best weights restored, ``history.csv``),
+    then writes ``denoiser.keras``, ``encoder.keras`` (:func:`ssl_keras.models.encoder_from`,
+    the bottleneck output) and ``recipe.json``. The model and its optimizer are created
+    under :func:`ssl_keras.runtime.scope`; Keras splits each global batch over the replicas.
+
+    Args:
+        profile: a profile name / :class:`~ssl_keras.profiles.Profile` (its :func:`recipe`)
+            or a :class:`Recipe`.
+        folder: where to write (default :func:`artifacts_folder`).
+        seed: seeds the pool split, crops, noise and the initial weights.
+        extra_folders: more unlabeled image folders for the pool.
+        verbose: print one line per epoch (the restored epoch is always printed).
+
+    Returns:
+        The trained model (best validation loss) and its history dict.
+    """
+    chosen = profile if isinstance(profile, Recipe) else recipe(profile)
+    folder = Path(folder) if folder is not None else artifacts_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "history.csv").unlink(missing_ok=True)
+    files = pool_files(chosen, extra_folders)
+    splits = split_pool(files, chosen.n_val, chosen.n_test, seed, pool_sources(files))
+    train, val = training_batches(splits, chosen, seed)
     keras.utils.set_random_seed(seed)
-    model = build_denoiser(chosen)
-    compile_denoiser(model, chosen)
+    model = compile_denoiser(build_denoiser(chosen), chosen)
     chosen_callbacks = callbacks.standard(folder, patience=chosen.patience)
     if not verbose:
         chosen_callbacks = [c for c in chosen_callbacks if not isinstance(c, callbacks.EpochLog)]
     history = model.fit(
         train,
+        validation_data=val,
         epochs=chosen.epochs,
         steps_per_epoch=chosen.steps_per_epoch,
-        validation_data=val,
         callbacks=chosen_callbacks,
         verbose=0,
     )
@@ -451,8 +529,9 @@ def load_or_pretrain(
     recipe or of the quick one (:func:`recipe` with ``quick=True``: :data:`QUICK_STEPS`
     steps, same architecture), and trains the quick one when neither is there;
     ``quick=False`` insists on notebook 02's recipe. In smoke both are the same recipe.
-    Prints exactly one line saying what happened and, for the quick recipe, how to get the
-    full one (run notebook 02, or keep ``artifacts/`` on Drive with ``SSL_KERAS_HOME``).
+    Prints one line saying what happened and, for the quick recipe, how to get the full one
+    (run notebook 02, or keep ``artifacts/`` on Drive with ``SSL_KERAS_HOME``); when it
+    trains, the fit's line saying which epoch's weights it restored comes first.
     """
     standard = recipe(profile)
     fallback = recipe(profile, quick=True) if quick else standard
@@ -472,13 +551,8 @@ def load_or_pretrain(
                     f"from {_show(folder)}.{_how_to_get(accepted, standard)}"
                 )
                 return model
-    start = time.perf_counter()
     model, _ = pretrain_denoiser(fallback, folder, seed=seed, verbose=False)
-    seconds = time.perf_counter() - start
-    if fallback == standard:
-        how = f"notebook 02's recipe ({seconds:.0f} s)"
-    else:
-        how = f"the {_describe(fallback, standard)} ({seconds:.0f} s)"
+    how = "notebook 02's recipe" if fallback == standard else f"the {_describe(fallback, standard)}"
     print(
         f"No pretrained {standard.profile} denoiser in {_show(folder)}: pretrained it now with "
         f"{how} and saved it there.{_how_to_get(fallback, standard)}"

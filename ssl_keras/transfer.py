@@ -7,28 +7,30 @@ labeled arrays from class folders, per-level feature summaries streamed batch by
 pixels, several label counts and seeds) and its summary.
 
 >>> x, y, names = transfer.load_split(transfer.labeled_root("smoke") / "train", size=64)
->>> rows = transfer.label_efficiency(encoder, x, y, x_test, y_test, (5, 10, 25), seeds=(0, 1, 2))
->>> transfer.summarize(rows)   # {method: {"counts", "mean", "std"}}
+>>> rows = transfer.label_efficiency(encoder, x, y, x_val, y_val, x_test, y_test, (5, 10, 25))
+>>> transfer.summarize(rows)   # {method: {"counts", "mean", "std", "half"}}
 
 How the three arms are trained (the same for every label count and seed):
 
 * **SSL (frozen)** — the pretrained encoder with frozen weights and BatchNorm in inference
-  mode, global average pooling, then the head of :func:`ssl_keras.models.classifier`
-  (Dense → Dropout → Dense). A frozen encoder is a fixed function, so the pooled features
-  are computed once and only the head trains. They are standardised with the mean and
-  standard deviation of the labeled subset, as for any linear probe: a frozen denoiser's
-  channels differ in scale by orders of magnitude, and without it a few dozen steps leave
-  the small but informative channels unused (accuracy near chance in the smoke study).
+  mode, global average pooling, standardisation, then a Dense → Dropout → Dense head: the
+  stage-1 model of :func:`probe_classifier`. A frozen encoder is a fixed function, so the
+  pooled features are computed once and only the head trains; they are standardised with
+  the mean and standard deviation of the labeled subset, as for any linear probe (a frozen
+  denoiser's channels differ in scale by orders of magnitude).
 * **scratch** — the same encoder architecture with fresh weights and the same head, all
-  trained end to end for the same number of steps.
+  trained end to end, with augmentation (:func:`augmenter`: flips, rotations, zoom, shifts)
+  against overfitting the few labeled images.
 * **logistic regression** — scikit-learn's L2-regularised logistic regression on
   standardised raw pixels: what "no features at all" reaches.
 
-Each model is compiled once and reset to new initial weights per run (no re-tracing), and
-trained for a fixed number of ``steps`` of ``batch_size`` images drawn from the repeated,
-shuffled labeled set, so small label counts see as many updates as large ones. Scores are
-balanced accuracies (the mean of the per-class recalls), so a test split with more of one
-class cannot reward always answering that class.
+Both Keras arms get the same :class:`Budget`: epochs of one pass (at least ``min_steps``
+steps) over the repeated, shuffled labeled subset, up to ``max_epochs``, early stopping on the loss of
+a fixed validation split with the best weights restored, so each trains until it stops
+improving, not for an arbitrary number of steps. Each model is compiled once and reset to
+new initial weights per run (no re-tracing). Scores are balanced accuracies (the mean of
+the per-class recalls), so a test split with more of one class cannot reward always
+answering that class.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import denoising, models, paths, pipelines, runtime
+from ssl_keras import denoising, models, paths, pipelines, report, runtime
 from ssl_keras.profiles import Profile, get_profile
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
@@ -235,24 +237,97 @@ def pooled_features(extractor: keras.Model, images, batch_size: int = 32) -> dic
     return feature_statistics(extractor, images, batch_size).pooled
 
 
-def _head(n_features: int, hidden: int, dropout: float, name: str) -> keras.Model:
-    """The :func:`ssl_keras.models.classifier` head after pooling: Dense → Dropout → Dense."""
+def augmenter(seed: int = 0) -> keras.Sequential:
+    """Label-preserving augmentation as Keras layers, active only in training: horizontal
+    flips, rotations up to ±36°, zoom and shifts up to ±15 % / ±10 % (edges reflected).
+    Maps float32 ``(N, H, W, 3)`` in [0, 1] to the same shape and range."""
+    return keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal", seed=seed),
+            keras.layers.RandomRotation(0.1, fill_mode="reflect", seed=seed + 1),
+            keras.layers.RandomZoom(0.15, fill_mode="reflect", seed=seed + 2),
+            keras.layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed + 3),
+        ],
+        name="augment",
+    )
+
+
+def probe_classifier(
+    encoder: keras.Model,
+    images,
+    hidden: int = 128,
+    dropout: float = 0.3,
+    name: str = "probe_classifier",
+) -> keras.Model:
+    """The stage-1 classifier: frozen ``encoder`` → global average pooling →
+    ``Normalization`` → Dense(relu) → Dropout → Dense(sigmoid).
+
+    The Normalization layer is adapted to the pooled features of ``images`` (float32
+    ``(N, H, W, 3)`` in [0, 1], the labeled training images): a frozen denoiser's channels
+    differ in scale by orders of magnitude, and standardising them, as for any linear probe,
+    lets the head use the small but informative ones. Returns a model mapping images to
+    P(class 1), float32 ``(N, 1)``; unfreeze top blocks later with
+    :func:`ssl_keras.models.set_trainable_levels`.
+    """
+    (pooled,) = pooled_features(encoder, images, batch_size=64).values()
+    inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
+    x = keras.layers.GlobalAveragePooling2D(name="gap")(encoder(inputs))
+    standardize = keras.layers.Normalization(name="standardize")
+    standardize.adapt(pooled)
+    x = keras.layers.Dense(hidden, activation="relu", name="hidden")(standardize(x))
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    models.set_trainable_levels(model, 0)
+    return model
+
+
+def _head(n_features: int, hidden: int, dropout: float) -> keras.Model:
+    """The head of :func:`probe_classifier` on standardised pooled features."""
     inputs = keras.Input(shape=(n_features,), name="pooled_features")
     x = keras.layers.Dense(hidden, activation="relu", name="hidden")(inputs)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, outputs, name="ssl_head")
 
 
 def _rng_states(model: keras.Model) -> list:
-    """The seed-generator state variables of ``model``'s layers (Dropout), in layer order."""
+    """The seed-generator state variables of ``model``'s layers (Dropout, augmentation)."""
     return [v for v in model.variables if v.path.endswith("seed_generator_state")]
 
 
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """How every Keras arm of the study trains: epochs of :meth:`steps` steps on the repeated,
+    shuffled labeled subset, at most ``max_epochs``, stopped when the validation loss has not
+    improved for ``patience`` epochs, best weights restored. An epoch has at least
+    ``min_steps`` steps, so with ten labeled images early stopping judges more than one
+    update at a time."""
+
+    max_epochs: int = 40
+    patience: int = 8
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    min_steps: int = 10
+
+    def __post_init__(self):
+        for field in ("max_epochs", "patience", "batch_size", "min_steps"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Budget.{field} must be an int ≥ 1, got {value!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"Budget.learning_rate must be > 0, got {self.learning_rate!r}.")
+
+    def steps(self, n_examples: int) -> int:
+        """Steps per epoch for ``n_examples`` labeled images: one pass, at least
+        ``min_steps``."""
+        return max(self.min_steps, int(n_examples) // self.batch_size)
+
+
 class _Resettable:
-    """A compiled model plus a factory of fresh initial weights: ``run(seed)`` resets the
-    weights and the optimizer state instead of building and tracing a new model. Built and
-    compiled under :func:`ssl_keras.runtime.scope`."""
+    """A compiled model plus a factory of fresh initial weights: ``fit_predict`` resets the
+    weights, random states and optimizer instead of building and tracing a new model. Built
+    and compiled under :func:`ssl_keras.runtime.scope`."""
 
     def __init__(self, build: Callable[[], keras.Model], learning_rate: float):
         self.build = build
@@ -268,19 +343,33 @@ class _Resettable:
         keras.utils.set_random_seed(seed)
         fresh = self.build()
         self.model.set_weights(fresh.get_weights())
-        # Dropout's random state is a variable too, but not a weight: reset it as well.
+        # Random layers keep their state in variables that are not weights: reset them too.
         for target, source in zip(_rng_states(self.model), _rng_states(fresh), strict=True):
             target.assign(source)
         for variable in self.model.optimizer.variables:
             if not variable.path.endswith("learning_rate"):  # step count and moments
                 variable.assign(tf.zeros_like(variable))
 
-    def fit_predict(self, x, y, x_test, steps: int, batch_size: int, seed: int) -> np.ndarray:
+    def fit_predict(
+        self, x, y, validation: tuple, x_test, budget: Budget, seed: int
+    ) -> tuple[np.ndarray, int, int]:
+        """Train from fresh weights; return ``(P(class 1) on x_test, restored epoch, epochs
+        run)`` (epochs count from 1)."""
         self.reset(seed)
-        self.model.fit(
-            repeated_batches(x, y, batch_size, seed), epochs=1, steps_per_epoch=steps, verbose=0
+        stop = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=budget.patience, restore_best_weights=True
         )
-        return pipelines.predict(self.model, x_test, 64)[:, 0]
+        history = self.model.fit(
+            repeated_batches(x, y, budget.batch_size, seed),
+            steps_per_epoch=budget.steps(len(x)),
+            epochs=budget.max_epochs,
+            validation_data=validation,
+            callbacks=[stop],
+            verbose=0,
+        )
+        epochs_run = len(history.history["loss"])
+        restored = int(np.argmin(history.history["val_loss"])) + 1
+        return pipelines.predict(self.model, x_test, 64)[:, 0], restored, epochs_run
 
 
 def raw_pixel_baseline(x, y, x_test, C: float = 0.01) -> np.ndarray:
@@ -299,13 +388,14 @@ def label_efficiency(
     encoder: keras.Model,
     x_train,
     y_train,
+    x_val,
+    y_val,
     x_test,
     y_test,
     label_counts: Sequence[int],
-    seeds: Sequence[int] = (0, 1, 2),
-    steps: int = 60,
-    batch_size: int = 16,
-    learning_rate: float = 3e-3,
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    budget: Budget | None = None,
+    scratch_counts: Sequence[int] | None = None,
     hidden: int = 128,
     dropout: float = 0.3,
     verbose: bool = True,
@@ -313,24 +403,31 @@ def label_efficiency(
     """Test scores of the three :data:`METHODS` for each label count and seed (2 classes).
 
     Args:
-        encoder: the pretrained encoder (e.g. ``models.encoder_from(denoiser, level=3)``);
+        encoder: the pretrained encoder (e.g. ``models.encoder_from(denoiser, level=2)``);
             the scratch arm clones its architecture with fresh weights.
         x_train, y_train: the labeled pool, float32 ``(N, H, W, 3)`` in [0, 1], labels 0/1.
+        x_val, y_val: the validation split that early stopping of both Keras arms watches.
         x_test, y_test: the test split.
         label_counts: labeled images per class, e.g. ``(5, 10, 25, 50)``.
-        seeds: one run per seed: the seed picks the labeled subset and initial weights.
-        steps: optimizer steps per run (all arms that train with Keras).
-        batch_size, learning_rate, hidden, dropout: training and head settings.
+        seeds: one run per seed: the seed picks the labeled subset, initial weights,
+            dropout and augmentation.
+        budget: how the Keras arms train (:class:`Budget`; the same for both).
+        scratch_counts: the label counts at which the scratch arm runs (``None``: all). It
+            is the expensive arm: every epoch trains the whole encoder.
+        hidden, dropout: the head of both Keras arms.
         verbose: print one line per label count (mean balanced accuracy over seeds).
 
     Returns:
-        Rows ``{"method", "n_per_class", "seed", "accuracy", "balanced_accuracy"}``; the
+        Rows ``{"method", "n_per_class", "seed", "accuracy", "balanced_accuracy",
+        "restored_epoch", "epochs"}`` (the epochs are 0 for logistic regression). The
         balanced accuracy (scikit-learn's ``balanced_accuracy_score``, the mean of the
         per-class recalls) is 0.5 for any constant answer, whatever the class balance.
     """
     from sklearn.metrics import balanced_accuracy_score
 
+    budget = budget or Budget()
     y_train = np.asarray(y_train).astype(np.int32)
+    y_val = np.asarray(y_val).astype(np.int32)
     y_test = np.asarray(y_test).astype(np.int32)
     classes = np.unique(y_train)
     if len(classes) != 2:
@@ -341,45 +438,62 @@ def label_efficiency(
         raise ValueError(
             f"label_counts must be ints in 1…{most} (the smallest class), got {list(label_counts)}."
         )
+    scratch_at = set(counts if scratch_counts is None else (int(c) for c in scratch_counts))
+    if not scratch_at <= set(counts):
+        raise ValueError(
+            f"scratch_counts {sorted(scratch_at)} must be among label_counts {counts}."
+        )
     # Streamed: only the pooled (N, C) features are kept, never all feature maps.
-    (pooled_train,) = pooled_features(encoder, x_train, batch_size=64).values()
-    (pooled_test,) = pooled_features(encoder, x_test, batch_size=64).values()
+    features = {
+        split: next(iter(pooled_features(encoder, images, batch_size=64).values()))
+        for split, images in (("train", x_train), ("val", x_val), ("test", x_test))
+    }
 
     def build_scratch() -> keras.Model:
+        inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
         fresh = keras.models.clone_model(encoder)
-        return models.classifier(fresh, hidden=hidden, dropout=dropout, freeze_encoder=False)
+        x = keras.layers.GlobalAveragePooling2D(name="gap")(fresh(augmenter()(inputs)))
+        x = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+        outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
+        return keras.Model(inputs, outputs, name="scratch_classifier")
 
-    # Dropout layers draw their seeds when built: fix them, so the same arguments give the
-    # same rows (each run then resets weights, optimizer state and the global seed).
+    # Random layers draw their seeds when built: fix them, so the same arguments give the
+    # same rows (each run then resets weights, random states, optimizer and global seed).
     keras.utils.set_random_seed(int(seeds[0]) if len(seeds) else 0)
     ssl_head = _Resettable(
-        lambda: _head(pooled_train.shape[1], hidden, dropout, "ssl_head"), learning_rate
+        lambda: _head(features["train"].shape[1], hidden, dropout), budget.learning_rate
     )
-    scratch = _Resettable(build_scratch, learning_rate)
+    scratch = _Resettable(build_scratch, budget.learning_rate)
+    validation_images = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(64).cache()
     rows: list[dict[str, object]] = []
     for n in counts:
         for seed in seeds:
             subset = sample_per_class(y_train, n, seed)
-            mean = pooled_train[subset].mean(axis=0)
-            scale = pooled_train[subset].std(axis=0) + 1e-6
-            probabilities = {
+            mean = features["train"][subset].mean(axis=0)
+            scale = features["train"][subset].std(axis=0) + 1e-6
+            standard = {split: (f - mean) / scale for split, f in features.items()}
+            runs = {
                 "SSL (frozen)": ssl_head.fit_predict(
-                    (pooled_train[subset] - mean) / scale,
+                    standard["train"][subset],
                     y_train[subset],
-                    (pooled_test - mean) / scale,
-                    steps,
-                    batch_size,
+                    (standard["val"], y_val),
+                    standard["test"],
+                    budget,
                     seed,
-                ),
-                "scratch": scratch.fit_predict(
-                    x_train[subset], y_train[subset], x_test, steps, batch_size, seed
-                ),
+                )
             }
-            probabilities["logistic regression"] = raw_pixel_baseline(
-                x_train[subset], y_train[subset], x_test
-            )
+            if n in scratch_at:
+                runs["scratch"] = scratch.fit_predict(
+                    x_train[subset], y_train[subset], validation_images, x_test, budget, seed
+                )
+            pixels = raw_pixel_baseline(x_train[subset], y_train[subset], x_test)
+            runs["logistic regression"] = (pixels, 0, 0)
             for method in METHODS:
-                predicted = (probabilities[method] > 0.5).astype(np.int32)
+                if method not in runs:
+                    continue
+                probabilities, restored, epochs = runs[method]
+                predicted = (probabilities > 0.5).astype(np.int32)
                 rows.append(
                     {
                         "method": method,
@@ -387,11 +501,13 @@ def label_efficiency(
                         "seed": int(seed),
                         "accuracy": float(np.mean(predicted == y_test)),
                         "balanced_accuracy": float(balanced_accuracy_score(y_test, predicted)),
+                        "restored_epoch": restored,
+                        "epochs": epochs,
                     }
                 )
         if verbose:
-            means = summarize(rows)
-            parts = [f"{m} {means[m]['mean'][-1]:.3f}" for m in METHODS]
+            means = summarize([r for r in rows if r["n_per_class"] == n])
+            parts = [f"{m} {means[m]['mean'][-1]:.3f}" for m in METHODS if m in means]
             print(f"{n:>4} labels per class: " + ", ".join(parts), flush=True)
     return rows
 
@@ -399,8 +515,10 @@ def label_efficiency(
 def summarize(
     rows: Sequence[dict[str, object]], metric: str = "balanced_accuracy"
 ) -> dict[str, dict[str, list[float]]]:
-    """Mean and standard deviation of ``metric`` (a score key of the rows: ``"accuracy"`` or
-    ``"balanced_accuracy"``) over seeds: ``{method: {"counts", "mean", "std"}}``."""
+    """``metric`` (a score key of the rows: ``"accuracy"`` or ``"balanced_accuracy"``) over
+    seeds, per method and label count: ``{method: {"counts", "mean", "std", "half"}}`` with
+    the sample standard deviation and the half-width of the 95 % Student-t interval
+    (:func:`ssl_keras.report.seed_stats`; needs ≥ 2 seeds)."""
     if not rows:
         raise ValueError("rows is empty: run label_efficiency first.")
     if metric not in rows[0]:
@@ -409,16 +527,34 @@ def summarize(
     summary: dict[str, dict[str, list[float]]] = {}
     for method in dict.fromkeys(str(r["method"]) for r in rows):
         counts = sorted({int(r["n_per_class"]) for r in rows if r["method"] == method})
-        values = [
-            [float(r[metric]) for r in rows if r["method"] == method and r["n_per_class"] == n]
+        stats = [
+            report.seed_stats(
+                [float(r[metric]) for r in rows if r["method"] == method and r["n_per_class"] == n]
+            )
             for n in counts
         ]
         summary[method] = {
             "counts": counts,
-            "mean": [float(np.mean(v)) for v in values],
-            "std": [float(np.std(v)) for v in values],
+            "mean": [s.mean for s in stats],
+            "std": [s.std for s in stats],
+            "half": [s.half for s in stats],
         }
     return summary
+
+
+def scores(
+    rows: Sequence[dict[str, object]],
+    method: str,
+    n_per_class: int,
+    metric: str = "balanced_accuracy",
+) -> list[float]:
+    """The per-seed ``metric`` of ``method`` at ``n_per_class`` labels, in seed order."""
+    found = [
+        float(r[metric]) for r in rows if r["method"] == method and r["n_per_class"] == n_per_class
+    ]
+    if not found:
+        raise ValueError(f"No rows for {method!r} at {n_per_class} labels per class.")
+    return found
 
 
 def confusion(y_true, y_pred, n_classes: int = 2) -> np.ndarray:

@@ -307,41 +307,6 @@ def prediction_grid(
     return fig
 
 
-def label_efficiency_plot(
-    summary: Mapping[str, Mapping[str, Sequence[float]]],
-    chance: float | None = 0.5,
-    title: str | None = "Label efficiency",
-) -> plt.Figure:
-    """Test accuracy (mean ± std over seeds) against labeled images per class, one line per
-    method; ``summary`` is :func:`ssl_keras.transfer.summarize`'s output."""
-    if not summary:
-        raise ValueError("summary is empty: run the label-efficiency study first.")
-    fig, ax = plt.subplots(figsize=(5.2, 3.6))
-    for method, values in summary.items():
-        ax.errorbar(
-            values["counts"],
-            values["mean"],
-            yerr=values["std"],
-            marker="o",
-            capsize=3,
-            label=method,
-        )
-    if chance is not None:
-        ax.axhline(chance, color="gray", linestyle=":", label="chance")
-    ax.set_xscale("log")
-    counts = sorted({c for values in summary.values() for c in values["counts"]})
-    ax.set_xticks(counts, [str(c) for c in counts])
-    ax.minorticks_off()
-    ax.set_xlabel("labeled images per class")
-    ax.set_ylabel("test accuracy")
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def _heatmap(feature_map: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import cv2
 
@@ -349,92 +314,6 @@ def _heatmap(feature_map: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     array = cv2.resize(array, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
     low, high = float(array.min()), float(array.max())
     return (array - low) / (high - low) if high > low else np.zeros_like(array)
-
-
-def feature_heatmaps(
-    image,
-    features: Mapping[str, Mapping[str, np.ndarray]],
-    top_k: int = 3,
-    title: str | None = None,
-    cell_size: float = 1.45,
-    alpha: float = 0.6,
-) -> plt.Figure:
-    """Encoder feature maps of one image as heatmaps over it, one row per level.
-
-    ``features`` maps a model label (e.g. ``"pretrained"``, ``"random init"``) to
-    ``{level name: (h, w, channels) activations}`` (one image's slice of
-    :func:`ssl_keras.models.feature_extractor` output). For each model the row shows the mean
-    over channels, then the ``top_k`` channels with the highest mean activation, each
-    upsampled to the image size, scaled to its own [0, 1] and overlaid on the gray image.
-    """
-    if not features:
-        raise ValueError("features is empty: pass {'model label': {'level': maps}}.")
-    if top_k < 0:
-        raise ValueError(f"top_k must be ≥ 0, got {top_k}.")
-    picture = _to_numpy(image)
-    gray = picture.mean(axis=-1) if picture.ndim == 3 else picture
-    levels = list(next(iter(features.values())))
-    for label, maps in features.items():
-        if list(maps) != levels:
-            raise ValueError(f"{label!r} has levels {list(maps)}, expected {levels}.")
-    per_model = 1 + top_k
-    n_cols = 1 + per_model * len(features)
-    fig, axes = plt.subplots(
-        len(levels),
-        n_cols,
-        figsize=(cell_size * n_cols, cell_size * len(levels) + 0.5),
-        squeeze=False,
-    )
-    for r, level in enumerate(levels):
-        axes[r, 0].imshow(picture, cmap="gray", vmin=0, vmax=1)
-        axes[r, 0].set_ylabel(level, fontsize=10)
-        for m, (label, maps) in enumerate(features.items()):
-            activation = np.asarray(maps[level], np.float32)
-            if activation.ndim != 3:
-                raise ValueError(
-                    f"{label!r} {level!r}: expected (h, w, channels) maps, got {activation.shape}."
-                )
-            order = np.argsort(activation.mean(axis=(0, 1)))[::-1][:top_k]
-            panels = [("mean", activation.mean(axis=-1))]
-            panels += [(f"ch {int(c)}", activation[..., c]) for c in order]
-            for k, (name, panel) in enumerate(panels):
-                ax = axes[r, 1 + m * per_model + k]
-                ax.imshow(gray, cmap="gray", vmin=0, vmax=1)
-                ax.imshow(_heatmap(panel, gray.shape), cmap="inferno", alpha=alpha, vmin=0, vmax=1)
-                ax.set_title(f"{label}: {name}" if k == 0 else name, fontsize=7)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0, 0].set_title("image", fontsize=7)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def mean_activation_plot(
-    levels: Sequence[str], curves: Mapping[str, Sequence[float]], title: str | None = None
-) -> plt.Figure:
-    """Bars of the mean activation per encoder level, one group per model (e.g. pretrained vs
-    random init)."""
-    if not curves:
-        raise ValueError("curves is empty.")
-    fig, ax = plt.subplots(figsize=(1.1 * len(levels) + 2.5, 3.2))
-    width = 0.8 / len(curves)
-    positions = np.arange(len(levels))
-    for i, (label, values) in enumerate(curves.items()):
-        if len(values) != len(levels):
-            raise ValueError(f"{label!r} has {len(values)} values for {len(levels)} levels.")
-        ax.bar(positions + i * width - 0.4 + width / 2, values, width, label=label)
-    ax.set_xticks(positions, list(levels))
-    ax.set_xlabel("encoder level")
-    ax.set_ylabel("mean activation (after ReLU)")
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
 
 
 def stage_curves(
@@ -593,4 +472,205 @@ def embedding_scatter(
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def label_efficiency_bands(
+    summary: Mapping[str, Mapping[str, Sequence[float]]],
+    chance: float | None = 0.5,
+    title: str | None = "Label efficiency",
+    ylabel: str = "balanced test accuracy",
+) -> plt.Figure:
+    """Score against labeled images per class, one line per method with a shaded band of
+    the 95 % interval of the mean over seeds; ``summary`` is
+    :func:`ssl_keras.transfer.summarize`'s output (``"counts"``, ``"mean"``, ``"half"``).
+    A method measured at one label count shows as a point with an error bar."""
+    if not summary:
+        raise ValueError("summary is empty: run the label-efficiency study first.")
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    for method, values in summary.items():
+        counts = np.asarray(values["counts"], np.float64)
+        mean = np.asarray(values["mean"], np.float64)
+        half = np.asarray(values["half"], np.float64)
+        (line,) = ax.plot(counts, mean, marker="o", label=method)
+        if len(counts) > 1:
+            ax.fill_between(counts, mean - half, mean + half, color=line.get_color(), alpha=0.2)
+        else:
+            ax.errorbar(counts, mean, yerr=half, color=line.get_color(), capsize=4)
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle=":", label="chance")
+    ax.set_xscale("log")
+    counts = sorted({c for values in summary.values() for c in values["counts"]})
+    ax.set_xticks(counts, [str(c) for c in counts])
+    ax.minorticks_off()
+    ax.set_xlabel("labeled images per class")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def padded_feature_maps(
+    extractor, images, pad: int = 32, batch_size: int = 16
+) -> dict[str, np.ndarray]:
+    """Feature maps of ``images`` computed on a reflect-padded copy, cropped back to the image.
+
+    Every ``same`` convolution pads its input with zeros, so the cells near the image border
+    see an artificial black frame; with ``pad`` pixels of mirrored image around it, the zeros
+    fall outside what is kept. ``extractor``: a :func:`ssl_keras.models.feature_extractor`
+    model (``{level: (n, h, w, C)}``); ``images``: float32 ``(N, H, W, 3)`` in [0, 1];
+    ``pad`` ≥ 0 pixels per side (0: the plain maps), a multiple of every level's stride.
+    Returns ``{level: float32 (N, h, w, C)}`` with the sizes of the unpadded maps.
+    """
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or len(array) == 0:
+        raise ValueError(f"images must be a non-empty batch (N, H, W, C), got {array.shape}.")
+    if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
+        raise ValueError(f"pad must be an int ≥ 0 (pixels per side), got {pad!r}.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
+    padded = np.pad(array, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode="reflect")
+    kept: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(padded), batch_size):
+        outputs = extractor.predict_on_batch(padded[start : start + batch_size])
+        if not isinstance(outputs, dict):
+            outputs = {"features": outputs}
+        for level, maps in outputs.items():
+            maps = np.asarray(maps, np.float32)
+            stride = padded.shape[1] // maps.shape[1]
+            if pad % stride:
+                raise ValueError(
+                    f"pad={pad} is not a multiple of level {level!r}'s stride {stride}: the "
+                    f"crop would not line up; use a multiple of {stride}."
+                )
+            cut = pad // stride
+            kept.setdefault(level, []).append(
+                maps[:, cut : maps.shape[1] - cut, cut : maps.shape[2] - cut]
+            )
+    return {level: np.concatenate(parts) for level, parts in kept.items()}
+
+
+def border_share(energy, band: float = 0.125) -> float:
+    """The share of a non-negative map ``(h, w)``'s total that lies in its border band.
+
+    The band is the outer ``band`` fraction of each side (at least one cell). A map spread
+    evenly gives the band's share of the area (``border_share(np.ones((h, w)), band)``);
+    1.0 means everything sits in the band. Needs a map of at least 3×3 cells.
+    """
+    array = np.asarray(energy, np.float64)
+    if array.ndim != 2 or min(array.shape) < 3:
+        raise ValueError(f"energy must be a 2-D map of at least 3×3 cells, got {array.shape}.")
+    if not 0 < band < 0.5:
+        raise ValueError(f"band must be a fraction in (0, 0.5), got {band}.")
+    if np.any(array < 0) or not np.all(np.isfinite(array)):
+        raise ValueError("energy must be finite and non-negative (e.g. squared activations).")
+    total = array.sum()
+    if total == 0:
+        raise ValueError("The map is all zero: there is no energy to share out.")
+    rows = max(1, int(array.shape[0] * band))
+    cols = max(1, int(array.shape[1] * band))
+    return float(1.0 - array[rows:-rows, cols:-cols].sum() / total)
+
+
+def heatmap_rows(
+    images,
+    rows: Mapping[str, Mapping[str, np.ndarray]],
+    title: str | None = None,
+    cell_size: float = 2.0,
+    alpha: float = 0.6,
+) -> plt.Figure:
+    """One labeled row per entry of ``rows``: the image, then each 2-D map painted over it.
+
+    ``images``: one float image ``(H, W, 3)`` in [0, 1] for every row, or one per row
+    ``(R, H, W, 3)``. ``rows`` maps a row label (e.g. ``"pretrained"``) to ``{panel title:
+    (h, w) map}`` (e.g. ``{"enc1": channel mean, …}``); all rows need the same number of
+    panels. Each map is upsampled to the image size and scaled to its own [0, 1] (bright =
+    its strongest response in that panel).
+    """
+    if not rows:
+        raise ValueError("rows is empty: pass {'row label': {'panel title': map}}.")
+    counts = {label: len(panels) for label, panels in rows.items()}
+    if len(set(counts.values())) != 1 or not min(counts.values()):
+        raise ValueError(f"Every row needs the same, non-zero number of maps, got {counts}.")
+    pictures = np.asarray(images, np.float32)
+    if pictures.ndim == 3:
+        pictures = np.repeat(pictures[None], len(rows), axis=0)
+    if pictures.ndim != 4 or len(pictures) != len(rows):
+        raise ValueError(
+            f"images must be one (H, W, 3) image or one per row ({len(rows)}, H, W, 3), "
+            f"got {np.shape(images)}."
+        )
+    n_cols = 1 + next(iter(counts.values()))
+    fig, axes = plt.subplots(
+        len(rows),
+        n_cols,
+        figsize=(cell_size * n_cols + 1.0, cell_size * len(rows) + 0.5),
+        squeeze=False,
+        layout="constrained",
+    )
+    for r, (label, panels) in enumerate(rows.items()):
+        picture = _to_numpy(pictures[r])
+        gray = picture.mean(axis=-1) if picture.ndim == 3 else picture
+        axes[r, 0].imshow(picture, cmap="gray", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(label, fontsize=11)
+        for c, (name, panel) in enumerate(panels.items(), start=1):
+            panel = np.asarray(panel, np.float32)
+            if panel.ndim != 2:
+                raise ValueError(f"{label!r} {name!r}: expected an (h, w) map, got {panel.shape}.")
+            axes[r, c].imshow(gray, cmap="gray", vmin=0, vmax=1)
+            shown = axes[r, c].imshow(
+                _heatmap(panel, gray.shape), cmap="inferno", alpha=alpha, vmin=0, vmax=1
+            )
+            axes[r, c].set_title(name, fontsize=10)
+    axes[0, 0].set_title("image", fontsize=10)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=12)
+    fig.colorbar(shown, ax=axes, shrink=0.8, label="response, scaled per panel")
+    return fig
+
+
+def interval_plot(
+    labels: Sequence[str],
+    arms: Mapping[str, Sequence],
+    ylabel: str,
+    title: str | None = None,
+    chance: float | None = None,
+) -> plt.Figure:
+    """Mean ± 95 % interval over seeds at each label (e.g. encoder level), one series per arm.
+
+    ``arms`` maps an arm name to one :class:`ssl_keras.report.SeedStats` per label; the
+    title gets a second line saying how many seeds the intervals are over.
+    """
+    if not arms:
+        raise ValueError("arms is empty: pass {'arm': [SeedStats per label]}.")
+    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    positions = np.arange(len(labels), dtype=np.float64)
+    offsets = np.linspace(-0.08, 0.08, len(arms)) if len(arms) > 1 else [0.0]
+    for offset, (arm, stats) in zip(offsets, arms.items(), strict=True):
+        if len(stats) != len(labels):
+            raise ValueError(f"arm {arm!r} has {len(stats)} entries for {len(labels)} labels.")
+        ax.errorbar(
+            positions + offset,
+            [s.mean for s in stats],
+            yerr=[s.half for s in stats],
+            marker="o",
+            capsize=4,
+            label=arm,
+        )
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle=":", label="chance")
+    ax.set_xticks(positions, list(labels))
+    ax.set_ylabel(ylabel)
+    seeds = sorted({s.n for stats in arms.values() for s in stats})
+    spread = f"mean ± 95 % interval over {'/'.join(map(str, seeds))} seeds"
+    ax.set_title(f"{title}\n{spread}" if title else spread, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
     return fig

@@ -275,6 +275,15 @@ def test_colorizer_bad_arguments():
         colorize.compile_colorizer(model, "cross_entropy")
 
 
+def test_compile_colorizer_takes_a_learning_rate_schedule():
+    model = colorize.colorizer((16, 16, 1), "small", decoder_filters=2, base_filters=2)
+    schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=4)
+    colorize.compile_colorizer(model, "mae", schedule)
+    lightness = np.full((2, 16, 16, 1), 50.0, np.float32)
+    model.fit(lightness, np.ones((2, 16, 16, 2), np.float32), epochs=1, verbose=0)
+    assert float(model.optimizer.learning_rate) == pytest.approx(float(schedule(1)))
+
+
 # --------------------------------------------------------------------------- data
 
 

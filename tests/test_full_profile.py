@@ -329,9 +329,11 @@ def test_03_feature_heatmaps_full_path(rehearsal, rt, monkeypatch, tmp_path, cap
     folder = denoising.artifacts_folder()
     assert folder == fresh / "artifacts" / "denoiser" and not list(folder.iterdir())
     pretrained = denoising.load_or_pretrain(cut)
-    assert capsys.readouterr().out.startswith(
+    restored, said = capsys.readouterr().out.splitlines()[:2]
+    assert restored.startswith("restored the weights of epoch 1/1")
+    assert said.startswith(
         "No pretrained full denoiser in artifacts/denoiser: pretrained it now with the quick "
-        "full recipe: 2 of notebook 02's 20,000 steps ("
+        "full recipe: 2 of notebook 02's 20,000 steps and saved it there."
     )
     assert json.loads((folder / "recipe.json").read_text()) == dataclasses.asdict(quick)
     assert all((folder / name).is_file() for name in denoising.FILES)

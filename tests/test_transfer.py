@@ -1,5 +1,6 @@
 """Transfer helpers of notebooks 03 and 04: data of a profile, streamed feature summaries,
-label counts, steps per epoch and balanced scores (tiny sizes)."""
+label counts, steps per epoch, the probe classifier, the study's balanced scores and
+intervals, and their plots (tiny sizes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ssl_keras import denoising, models, paths, profiles, transfer
+from ssl_keras import denoising, models, paths, profiles, report, transfer
 from ssl_keras.datasets import download, synthetic
 
 TINY = dataclasses.replace(
@@ -103,17 +104,134 @@ def test_constant_answers_score_one_half_balanced():
     x_test = np.full((12, 16, 16, 3), 0.5, np.float32)
     y_test = np.array([0] * 9 + [1] * 3)
     encoder = models.encoder_from(denoising.build_denoiser(TINY), level=1)
+    budget = transfer.Budget(max_epochs=3, patience=1, batch_size=4, min_steps=1)
     rows = transfer.label_efficiency(
-        encoder, x, y, x_test, y_test, (2,), seeds=(0,), steps=2, batch_size=4, verbose=False
+        encoder,
+        x,
+        y,
+        x[:4],
+        y[:4],
+        x_test,
+        y_test,
+        (2, 4),
+        seeds=(0, 1),
+        budget=budget,
+        scratch_counts=(2,),
+        verbose=False,
     )
-    assert len(rows) == len(transfer.METHODS)
+    # Scratch runs only where asked: 2 seeds × (3 arms at 2 labels + 2 arms at 4 labels).
+    assert len(rows) == 10
+    assert {r["n_per_class"] for r in rows if r["method"] == "scratch"} == {2}
     for row in rows:
         assert row["balanced_accuracy"] == 0.5, row
         assert row["accuracy"] in (0.75, 0.25), row
-    assert transfer.summarize(rows)["scratch"]["mean"] == [0.5]
-    assert transfer.summarize(rows, "accuracy")["scratch"]["mean"][0] in (0.75, 0.25)
+        if row["method"] != "logistic regression":
+            assert 1 <= row["restored_epoch"] <= row["epochs"] <= 3, row
+    summary = transfer.summarize(rows)
+    assert summary["scratch"] == {"counts": [2], "mean": [0.5], "std": [0.0], "half": [0.0]}
+    assert summary["SSL (frozen)"]["counts"] == [2, 4]
+    # Each seed answers one class for all images: 0.75 or 0.25, so the mean is one of three.
+    assert transfer.summarize(rows, "accuracy")["scratch"]["mean"][0] in (0.75, 0.5, 0.25)
+    assert transfer.scores(rows, "scratch", 2) == [0.5, 0.5]
     with pytest.raises(ValueError, match="no 'auroc'"):
         transfer.summarize(rows, "auroc")
+    with pytest.raises(ValueError, match="No rows for 'scratch' at 4"):
+        transfer.scores(rows, "scratch", 4)
+    with pytest.raises(ValueError, match="scratch_counts"):
+        transfer.label_efficiency(
+            encoder, x, y, x[:4], y[:4], x_test, y_test, (2,), scratch_counts=(3,)
+        )
+
+
+def test_summary_intervals_are_the_seed_statistics():
+    rows = [
+        {"method": "a", "n_per_class": 5, "seed": s, "balanced_accuracy": v}
+        for s, v in enumerate((0.6, 0.7, 0.8, 0.65, 0.75))
+    ]
+    expected = report.seed_stats([0.6, 0.7, 0.8, 0.65, 0.75])
+    summary = transfer.summarize(rows)["a"]
+    assert summary["mean"] == [pytest.approx(0.7)]
+    assert summary["std"] == [pytest.approx(expected.std)]
+    assert summary["half"] == [pytest.approx(expected.half)]
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        transfer.summarize(rows[:1])
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("max_epochs", 0), ("patience", 1.5), ("batch_size", True), ("learning_rate", 0.0)],
+)
+def test_budget_rejects_bad_values(field, value):
+    with pytest.raises(ValueError, match=f"Budget.{field}"):
+        transfer.Budget(**{field: value})
+
+
+def test_budget_epochs_are_one_pass_but_at_least_min_steps():
+    budget = transfer.Budget(batch_size=16, min_steps=10)
+    assert budget.steps(10) == 10 and budget.steps(160) == 10 and budget.steps(400) == 25
+    with pytest.raises(ValueError, match="Budget.min_steps"):
+        transfer.Budget(min_steps=0)
+
+
+def test_probe_classifier_standardises_pooled_features_and_unfreezes_the_top():
+    tf.keras.utils.set_random_seed(0)
+    encoder = models.encoder_from(denoising.build_denoiser(TINY), level=2)
+    images = np.random.default_rng(2).random((6, 16, 16, 3), dtype=np.float32)
+    model = transfer.probe_classifier(encoder, images, hidden=8, dropout=0.1)
+    (pooled,) = transfer.pooled_features(encoder, images).values()
+    standardize = model.get_layer("standardize")
+    np.testing.assert_allclose(np.ravel(standardize.mean), pooled.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(np.ravel(standardize.variance), pooled.var(axis=0), rtol=1e-3)
+    frozen = models.count_params(model)
+    assert frozen.trainable == 8 * 8 + 8 + 8 + 1  # the head only
+    probabilities = model.predict(images, verbose=0)
+    assert probabilities.shape == (6, 1) and np.all((probabilities >= 0) & (probabilities <= 1))
+    assert models.set_trainable_levels(model, 1) == ["enc2"]
+    assert models.count_params(model).trainable > frozen.trainable
+
+
+def test_augmenter_keeps_shape_and_range_and_is_identity_at_inference():
+    images = np.random.default_rng(4).random((3, 24, 24, 3), dtype=np.float32)
+    augment = transfer.augmenter(seed=1)
+    changed = np.asarray(augment(images, training=True))
+    assert changed.shape == images.shape and changed.min() >= 0 and changed.max() <= 1
+    assert not np.allclose(changed, images)
+    np.testing.assert_array_equal(np.asarray(augment(images, training=False)), images)
+
+
+def test_confusion_plot_writes_the_counts_in_the_cells():
+    import matplotlib.pyplot as plt
+
+    from ssl_keras import viz
+
+    fig = viz.confusion_matrix_plot(np.array([[64, 36], [12, 88]]), ["cat", "turtle"])
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert texts == ["12\n12 %", "36\n36 %", "64\n64 %", "88\n88 %"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="2 class names for a 3×3"):
+        viz.confusion_matrix_plot(np.eye(3, dtype=int), ["cat", "turtle"])
+
+
+def test_label_efficiency_bands_shade_the_intervals():
+    import matplotlib.pyplot as plt
+
+    from ssl_keras import viz
+
+    summary = {
+        "SSL (frozen)": {"counts": [5, 10], "mean": [0.8, 0.9], "half": [0.05, 0.02]},
+        "scratch": {"counts": [5], "mean": [0.6], "half": [0.1]},
+    }
+    fig = viz.label_efficiency_bands(summary, title="t")
+    ax = fig.axes[0]
+    assert len(ax.collections) >= 2  # one band, one error bar
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "SSL (frozen)",
+        "scratch",
+        "chance",
+    ]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="summary is empty"):
+        viz.label_efficiency_bands({})
 
 
 def test_labeled_root_smoke_generates_the_toy_pets(home):
@@ -164,3 +282,41 @@ def test_data_and_artifacts_follow_ssl_keras_home(tmp_path, monkeypatch):
     assert paths.data_dir("cifar_cats_turtles") == drive / "data" / "cifar_cats_turtles"
     assert denoising.artifacts_folder() == drive / "artifacts" / "denoiser"
     assert (drive / "artifacts" / "denoiser").is_dir()  # created for the denoiser to land in
+
+
+def test_label_efficiency_rows_are_seeded_and_record_the_restored_epoch():
+    rng = np.random.default_rng(0)
+    x = rng.random((16, 16, 16, 3), dtype=np.float32)
+    y = np.array([0, 1] * 8)
+    x[y == 1] *= 0.3  # dark images are class 1: learnable in a few steps
+    encoder = models.encoder_from(denoising.build_denoiser(TINY), level=2)
+    budget = transfer.Budget(max_epochs=2, patience=1, batch_size=4, min_steps=2)
+
+    def run():
+        return transfer.label_efficiency(
+            encoder,
+            x,
+            y,
+            x[:4],
+            y[:4],
+            x,
+            y,
+            label_counts=(2, 4),
+            seeds=(0, 1),
+            budget=budget,
+            scratch_counts=(2,),
+            verbose=False,
+        )
+
+    rows = run()
+    methods = [r["method"] for r in rows]
+    assert methods.count("scratch") == 2 and methods.count("SSL (frozen)") == 4
+    assert all(0.0 <= r["balanced_accuracy"] <= 1.0 for r in rows)
+    assert all(1 <= r["restored_epoch"] <= r["epochs"] <= 2 for r in rows if r["epochs"])
+    assert [r["balanced_accuracy"] for r in run()] == [r["balanced_accuracy"] for r in rows]
+    with pytest.raises(ValueError, match="label_counts"):
+        transfer.label_efficiency(encoder, x, y, x, y, x, y, label_counts=(9,), verbose=False)
+    with pytest.raises(ValueError, match="scratch_counts"):
+        transfer.label_efficiency(
+            encoder, x, y, x, y, x, y, label_counts=(2,), scratch_counts=(4,), verbose=False
+        )

@@ -10,13 +10,17 @@ Layout written (the real MVTec AD layout, one folder per category)::
 Categories: ``weave`` (a grayscale woven texture, like MVTec's ``grid``/``carpet``, with
 ``scratch``, ``hole`` and ``contamination`` defects) and ``cap`` (an RGB bottle cap seen from
 above, like ``bottle``/``metal_nut``, with ``scratch``, ``crack`` and ``contamination``).
-Normal images vary in phase, angle, scale, brightness and color; defects are small and
-moderate in contrast, so they are visible but not trivially thresholded.
+Normal images vary in phase, angle, scale, brightness and color. Each defect type comes at
+graded severities (size, contrast and, for stains, color difference to the surface they
+cover): the first third of ``test/<defect>/`` is ``obvious``, the second ``moderate``, the
+last ``subtle``, barely visible at 64 px (:func:`severity_tiers` names the tier of each
+file).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -29,6 +33,7 @@ DEFECTS = {
     "weave": ("scratch", "hole", "contamination"),
     "cap": ("scratch", "crack", "contamination"),
 }
+SEVERITIES = ("obvious", "moderate", "subtle")
 
 
 def render_weave(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -102,9 +107,13 @@ def render_cap(rng: np.random.Generator, size: int) -> np.ndarray:
     return _draw.apply_lighting(image, rng, strength=0.15)
 
 
-def _scratch(rng, image, size, mask):
+def _lerp(severity: float, subtle: float, obvious: float) -> float:
+    return subtle + severity * (obvious - subtle)
+
+
+def _scratch(rng, image, size, mask, severity):
     start = rng.uniform(0.3, 0.7, 2) * size
-    length, angle = rng.uniform(0.15, 0.3) * size, rng.uniform(0, np.pi)
+    length, angle = _lerp(severity, 0.1, 0.3) * size, rng.uniform(0, np.pi)
     bend = rng.normal(0, 0.05 * size, 2)
     points = np.array(
         [
@@ -113,63 +122,101 @@ def _scratch(rng, image, size, mask):
         ]
     )
     pts = [np.round(points).astype(np.int32)]
-    # Visible at half resolution too: notebooks train at 64 px on images written at 128 px.
-    width = max(1, round(size / 48))
+    # Notebooks train at 64 px on images written at 128 px: the widest scratch spans
+    # 1.5 px there, the thinnest is a faint sub-pixel line.
+    width = max(1, round(_lerp(severity, size / 128, size / 42)))
     layer = np.zeros(mask.shape, np.float32)
     cv2.polylines(layer, pts, False, 1.0, width, cv2.LINE_AA)
-    shade = rng.choice([-1, 1]) * rng.uniform(0.3, 0.45)
+    shade = rng.choice([-1, 1]) * _lerp(severity, 0.06, 0.4)
     image += shade * layer[..., None]
     cv2.polylines(mask, pts, False, 255, width + 2)
 
 
-def _hole(rng, image, size, mask, crack: bool = False):
+def _hole(rng, image, size, mask, severity, crack: bool = False):
     center = rng.uniform(0.3, 0.7, 2) * size
+    layer = np.zeros(mask.shape, np.float32)
     if crack:
         points = [center]
-        for _ in range(6):
+        for _ in range(round(_lerp(severity, 3, 7))):
             points.append(points[-1] + rng.normal(0, 0.04 * size, 2) + np.array([0.03 * size, 0]))
         pts = [np.round(np.array(points)).astype(np.int32)]
-        width = max(1, round(size / 40))
-        layer = np.zeros(mask.shape, np.float32)
+        width = max(1, round(_lerp(severity, size / 128, size / 40)))
         cv2.polylines(layer, pts, False, 1.0, width, cv2.LINE_AA)
         cv2.polylines(mask, pts, False, 255, width + 2)
     else:
-        polygon = _draw.blob_polygon(rng, tuple(center), rng.uniform(0.03, 0.06) * size)
-        layer = np.zeros(mask.shape, np.float32)
+        radius = max(1.5, _lerp(severity, 0.02, 0.06) * size)  # at least a few pixels
+        polygon = _draw.blob_polygon(rng, tuple(center), radius)
         cv2.fillPoly(layer, [polygon], 1.0, cv2.LINE_AA)
         cv2.fillPoly(mask, [polygon], 255)
-    image *= 1.0 - rng.uniform(0.45, 0.7) * layer[..., None]
+    image *= 1.0 - _lerp(severity, 0.12, 0.65) * layer[..., None]
 
 
-def _contamination(rng, image, size, mask, gray: bool):
+def _contamination(rng, image, size, mask, severity, gray: bool):
     center = rng.uniform(0.3, 0.7, 2) * size
-    polygon = _draw.blob_polygon(rng, tuple(center), rng.uniform(0.04, 0.08) * size)
+    radius = max(1.5, _lerp(severity, 0.03, 0.08) * size)  # a mask of at least a few pixels
+    polygon = _draw.blob_polygon(rng, tuple(center), radius)
     layer = np.zeros(mask.shape, np.float32)
     cv2.fillPoly(layer, [polygon], 1.0, cv2.LINE_AA)
     layer = cv2.GaussianBlur(layer, (0, 0), max(0.5, size / 128))
-    stain = np.full(3, rng.uniform(0.15, 0.85), np.float32) if gray else _draw.random_color(rng)
-    strength = rng.uniform(0.45, 0.7)
+    # The stain's color differs from the surface it covers by a set distance: subtle stains
+    # are nearly the surface's own color and mostly see-through.
+    below = image[layer > 0.5].mean(axis=0) if (layer > 0.5).any() else image.mean(axis=(0, 1))
+    direction = np.ones(3) if gray else rng.normal(size=3)
+    direction = rng.choice([-1, 1]) * direction / np.linalg.norm(direction)
+    stain = np.clip(below + _lerp(severity, 0.05, 0.45) * np.sqrt(3) * direction, 0, 1)
+    strength = _lerp(severity, 0.3, 0.75)
     image[:] = image * (1 - strength * layer[..., None]) + stain * strength * layer[..., None]
     mask[layer > 0.25] = 255
 
 
+def severity_tiers(n_test_defect: int) -> list[str]:
+    """The severity tier of ``test/<defect>/000.png``, ``001.png``, … written by
+    :func:`mvtec_like`: equal thirds of :data:`SEVERITIES`, obvious first (a list of
+    ``n_test_defect`` names)."""
+    if isinstance(n_test_defect, bool) or not isinstance(n_test_defect, int) or n_test_defect < 0:
+        raise ValueError(f"n_test_defect must be a non-negative int, got {n_test_defect!r}.")
+    return [SEVERITIES[i * len(SEVERITIES) // n_test_defect] for i in range(n_test_defect)]
+
+
+def severities(defect_types: Sequence[str]) -> np.ndarray:
+    """The severity tier of each test image of a :func:`mvtec_like` category.
+
+    ``defect_types`` lists the test images' types in file order, as
+    :func:`ssl_keras.datasets.mvtec.mvtec_files` reads ``test/`` (e.g.
+    ``anomaly.CategoryData.defect_types``). Returns a str array of the same length:
+    ``"good"`` for good images, else a tier of :data:`SEVERITIES` (see :func:`severity_tiers`).
+    """
+    kinds = np.asarray(defect_types).astype(str)
+    if kinds.ndim != 1:
+        raise ValueError(f"defect_types must be a flat list of names, got shape {kinds.shape}.")
+    tiers = np.full(kinds.shape, "good", dtype=object)
+    for kind in set(kinds.tolist()) - {"good"}:
+        chosen = kinds == kind
+        tiers[chosen] = severity_tiers(int(chosen.sum()))
+    return tiers.astype(str)
+
+
 def render_defect(
-    rng: np.random.Generator, category: str, defect: str, size: int
+    rng: np.random.Generator, category: str, defect: str, size: int, severity: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """One defective image and its mask: ``(uint8 image, uint8 mask (S, S) in {0, 255})``.
 
     The image is ``(S, S)`` gray for ``weave`` and ``(S, S, 3)`` RGB for ``cap``.
+    ``severity`` in [0, 1] sets size, contrast and color difference of the defect, from
+    barely visible (0) to obvious (1).
     """
     if category not in DEFECTS or defect not in DEFECTS[category]:
         raise ValueError(f"Unknown category/defect {category!r}/{defect!r}; choose from {DEFECTS}.")
+    if not 0.0 <= severity <= 1.0:
+        raise ValueError(f"severity must be in [0, 1] (0 subtle, 1 obvious), got {severity!r}.")
     image = (render_weave if category == "weave" else render_cap)(rng, size)
     mask = np.zeros((size, size), np.uint8)
     if defect == "scratch":
-        _scratch(rng, image, size, mask)
+        _scratch(rng, image, size, mask, severity)
     elif defect in ("hole", "crack"):
-        _hole(rng, image, size, mask, crack=defect == "crack")
+        _hole(rng, image, size, mask, severity, crack=defect == "crack")
     else:
-        _contamination(rng, image, size, mask, gray=category == "weave")
+        _contamination(rng, image, size, mask, severity, gray=category == "weave")
     return _finish(rng, category, image), mask
 
 
@@ -212,6 +259,7 @@ def mvtec_like(
         "n_test_defect": n_test_defect,
         "size": size,
         "seed": seed,
+        "version": 2,  # 2: defects rendered at graded severities
     }
 
     def write(folder: Path) -> None:
@@ -227,8 +275,10 @@ def mvtec_like(
                     base / "test" / "good" / f"{i:03d}.png", render_good(rng, category, size)
                 )
             for defect in DEFECTS[category]:
-                for i in range(n_test_defect):
-                    image, mask = render_defect(rng, category, defect, size)
+                for i, tier in enumerate(severity_tiers(n_test_defect)):
+                    low = SEVERITIES[::-1].index(tier) / len(SEVERITIES)
+                    severity = rng.uniform(low, low + 1 / len(SEVERITIES))
+                    image, mask = render_defect(rng, category, defect, size, severity)
                     write_image(base / "test" / defect / f"{i:03d}.png", image)
                     write_image(base / "ground_truth" / defect / f"{i:03d}_mask.png", mask)
 

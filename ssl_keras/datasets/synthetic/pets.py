@@ -6,10 +6,13 @@ Layout written (the class-folder layout of :func:`ssl_keras.datasets.classfolder
     <root>/test/cat/…            <root>/test/turtle/…
     <root>/unlabeled/00000.png   (both kinds, no labels: the self-supervised pool)
 
-Both classes draw body colors from the same distribution and sit at random positions,
-angles, scales and mirror images on cluttered, unevenly lit backgrounds, so raw pixels do
-not separate them linearly; only shape tells a cat (ears, whiskers, tail, legs) from a
-turtle (domed patterned shell, four flippers, small head).
+A person tells them apart at a glance, as with real photos: a cat has a striped or spotted
+coat with streaky fur, pointed ears, whiskers, four legs and a curling tail; a turtle has a
+shell of plates (scutes) with dark seams and a rim of small plates, a head on a neck and
+four flippers. Both classes draw body colors from the same distribution (a third of them
+gray-ish) and sit at random positions, angles, scales and mirror images on cluttered,
+unevenly lit backgrounds, so neither color nor position gives the class away and raw
+pixels do not separate them linearly: texture and part structure do.
 """
 
 from __future__ import annotations
@@ -47,141 +50,221 @@ def _line(canvas, alpha, start, end, color, thickness):
 
 
 def _colors(rng: np.random.Generator) -> tuple[tuple, tuple, tuple]:
-    body = _draw.random_color(rng, saturation=(0.1, 0.8), value=(0.3, 0.95))
-    pattern = np.clip(body * rng.uniform(0.45, 0.75), 0, 1)
-    detail = np.clip(body * 0.25, 0, 1)
+    """Body, pattern and detail colors; about a third of the animals are gray-ish, whatever
+    their class, so color never tells the classes apart."""
+    saturation = (0.0, 0.1) if rng.random() < 0.35 else (0.15, 0.8)
+    body = _draw.random_color(rng, saturation=saturation, value=(0.4, 0.95))
+    pattern = np.clip(body * rng.uniform(0.3, 0.55), 0, 1)
+    detail = np.clip(body * 0.2, 0, 1)
     return tuple(map(float, body)), tuple(map(float, pattern)), tuple(map(float, detail))
 
 
+def _grain(rng: np.random.Generator, side: int, angle: float, length: int) -> np.ndarray:
+    """Fine streaky noise ``(S, S)`` around 0: white noise smeared along ``angle`` (degrees)
+    over ``length`` pixels, like fur grain."""
+    noise = rng.normal(0.0, 1.0, (side, side)).astype(np.float32)
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0 / length
+    rotation = cv2.getRotationMatrix2D(((length - 1) / 2, (length - 1) / 2), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rotation, (length, length))
+    smeared = cv2.filter2D(noise, -1, kernel / max(float(kernel.sum()), 1e-6))
+    return smeared / max(float(smeared.std()), 1e-6)
+
+
+def _fur(rng: np.random.Generator, side: int, axis_angle: float, u: float) -> np.ndarray:
+    """Coat pattern ``(S, S)`` in [0, 1] (1 = dark marking): tabby stripes across the body
+    axis (wavy, 7–11 units apart) or leopard-like spots."""
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    if rng.random() < 0.6:
+        theta = np.radians(axis_angle + rng.uniform(-15, 15))
+        along = xx * np.cos(theta) + yy * np.sin(theta)
+        across = -xx * np.sin(theta) + yy * np.cos(theta)
+        period = rng.uniform(7, 11) * u
+        wobble = 2.0 * u * np.sin(across / (rng.uniform(6, 10) * u) + rng.uniform(0, 6.3))
+        phase = np.cos(2 * np.pi * (along + wobble) / period + rng.uniform(0, 6.3))
+        return np.clip((phase - 0.35) * 3.0, 0, 1)
+    spots = np.zeros((side, side), np.float32)
+    for _ in range(int(rng.integers(40, 70))):
+        center = (int(rng.integers(0, side)), int(rng.integers(0, side)))
+        radius = max(1, int(rng.uniform(1.5, 3.0) * u))
+        cv2.circle(spots, center, radius, 1.0, -1, cv2.LINE_AA)
+    return spots
+
+
 def draw_cat(rng: np.random.Generator, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """A cat facing right on a ``side``² canvas: ``(rgb (S, S, 3), alpha (S, S))`` float32."""
+    """A cat facing right on a ``side``² canvas: ``(rgb (S, S, 3), alpha (S, S))`` float32.
+
+    Parts: four legs with paws, a curling tail, an oval body, a round head with pointed ears,
+    eyes, nose and whiskers. Texture: a striped or spotted coat over streaky fur grain.
+    """
     canvas = np.zeros((side, side, 3), np.float32)
     alpha = np.zeros((side, side), np.float32)
     body, pattern, detail = _colors(rng)
     u = side / 100.0
-    bx, by = 44 * u, 58 * u
+    bx, by = 44 * u, 56 * u
     blen, bh = rng.uniform(18, 24) * u, rng.uniform(10, 13) * u
-    for dx in (-0.7, -0.35, 0.35, 0.7):  # legs
+    tilt = rng.uniform(-10, 10)
+    stride = rng.uniform(-6, 6) * u
+    for k, dx in enumerate((-0.7, -0.4, 0.4, 0.7)):  # legs, front and back pairs in step
         x = bx + dx * blen
-        _line(
-            canvas,
-            alpha,
-            (x, by),
-            (x + rng.uniform(-2, 2) * u, by + rng.uniform(16, 20) * u),
-            body,
-            3.5 * u,
-        )
-    tail_y = by - rng.uniform(10, 25) * u  # tail curls up from the rear
-    tail = [(bx - blen, by), (bx - blen - 10 * u, by - 4 * u), (bx - blen - 13 * u, tail_y)]
+        foot = (x + (stride if k % 2 else -stride), by + rng.uniform(17, 21) * u)
+        _line(canvas, alpha, (x, by), foot, body, 4 * u)
+        _ellipse(canvas, alpha, (foot[0] + 1.5 * u, foot[1]), (3 * u, 2 * u), 0, body)
+    curl = rng.uniform(-1, 1)
+    tail = [(bx - blen + 2 * u, by - 2 * u)]
+    heading = np.radians(rng.uniform(200, 240))
+    for _ in range(4):  # tail: four segments that bend one way
+        heading += np.radians(35 * curl + 15)
+        x, y = tail[-1]
+        tail.append((x + 7 * u * np.cos(heading), y - 7 * u * abs(np.sin(heading)) - 2 * u))
     for start, end in zip(tail[:-1], tail[1:], strict=True):
         _line(canvas, alpha, start, end, body, 3.5 * u)
-    _ellipse(canvas, alpha, (bx, by), (blen, bh), rng.uniform(-8, 8), body)
-    for k in range(int(rng.integers(0, 4))):  # tabby stripes
-        x = bx - 0.5 * blen + k * 0.3 * blen
-        cv2.line(
-            canvas,
-            (int(x), int(by - bh)),
-            (int(x + 3 * u), int(by)),
-            pattern,
-            max(1, int(2 * u)),
-            cv2.LINE_AA,
-        )
-    hx, hy, hr = bx + blen + 4 * u, by - bh - 4 * u, rng.uniform(10, 13) * u
+    _ellipse(canvas, alpha, (bx, by), (blen, bh), tilt, body)
+    hx = bx + blen + rng.uniform(2, 6) * u
+    hy = by - bh - rng.uniform(2, 7) * u
+    hr = rng.uniform(10, 12.5) * u
     for side_sign in (-1, 1):  # ears
         base = hx + side_sign * 0.55 * hr
-        _poly(
-            canvas,
-            alpha,
-            [
-                (base - 0.45 * hr, hy - 0.5 * hr),
-                (base + 0.45 * hr, hy - 0.5 * hr),
-                (base + side_sign * 0.15 * hr, hy - 1.55 * hr),
-            ],
-            body,
-        )
+        ear = [
+            (base - 0.45 * hr, hy - 0.5 * hr),
+            (base + 0.45 * hr, hy - 0.5 * hr),
+            (base + side_sign * 0.2 * hr, hy - 1.7 * hr),
+        ]
+        _poly(canvas, alpha, ear, body)
     _ellipse(canvas, alpha, (hx, hy), (hr, 0.9 * hr), 0, body)
-    for side_sign in (-1, 1):  # eyes
-        cv2.circle(
+    # Coat: stripes or spots plus fur grain, on the whole silhouette drawn so far.
+    coat = _fur(rng, side, tilt, u)
+    grain = _grain(rng, side, tilt + 90 + rng.uniform(-20, 20), max(3, int(4 * u)))
+    shade = 1.0 + 0.12 * grain[..., None]
+    marks = coat[..., None] * rng.uniform(0.7, 1.0)
+    canvas = (canvas * (1 - marks) + np.array(pattern, np.float32) * marks) * shade
+    canvas = np.ascontiguousarray(np.clip(canvas, 0, 1), np.float32)
+    for side_sign in (-1, 1):  # inner ears, eyes
+        base = hx + side_sign * 0.55 * hr
+        inner = [
+            (base - 0.22 * hr, hy - 0.65 * hr),
+            (base + 0.22 * hr, hy - 0.65 * hr),
+            (base + side_sign * 0.15 * hr, hy - 1.35 * hr),
+        ]
+        cv2.fillPoly(canvas, [np.round(np.array(inner)).astype(np.int32)], pattern, cv2.LINE_AA)
+        eye = (int(hx + side_sign * 0.4 * hr), int(hy - 0.1 * hr))
+        cv2.ellipse(
             canvas,
-            (int(hx + side_sign * 0.38 * hr), int(hy - 0.15 * hr)),
-            max(1, int(0.16 * hr)),
-            detail,
+            eye,
+            (max(1, int(0.2 * hr)), max(1, int(0.13 * hr))),
+            0,
+            0,
+            360,
+            (0.85, 0.8, 0.3),
             -1,
             cv2.LINE_AA,
         )
+        cv2.circle(canvas, eye, max(1, int(0.08 * hr)), detail, -1, cv2.LINE_AA)
     nose = (hx, hy + 0.3 * hr)
-    for angle in (-20, 0, 20):  # whiskers
+    cv2.circle(canvas, (int(nose[0]), int(nose[1])), max(1, int(0.1 * hr)), detail, -1)
+    for angle in (-18, 0, 18):  # whiskers, light so they show on any coat
         for side_sign in (-1, 1):
             end = (
-                nose[0] + side_sign * 1.5 * hr * np.cos(np.radians(angle)),
-                nose[1] + 1.5 * hr * np.sin(np.radians(angle)),
+                nose[0] + side_sign * 1.6 * hr * np.cos(np.radians(angle)),
+                nose[1] + 1.6 * hr * np.sin(np.radians(angle)),
             )
-            _line(canvas, alpha, nose, end, detail, max(1, 0.8 * u))
+            _line(canvas, alpha, nose, end, (0.92, 0.92, 0.9), max(1, 0.7 * u))
     return canvas, np.clip(alpha, 0, 1)
 
 
+def _scutes(
+    rng: np.random.Generator, side: int, center: tuple[float, float], axes: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shell plates of an elliptic carapace: ``(cell, seam, rim)``, each ``(S, S)``.
+
+    ``cell`` is a per-pixel brightness factor (each plate its own shade, lighter toward its
+    middle), ``seam`` in [0, 1] marks the dark grooves between plates, ``rim`` the marginal
+    ring of small plates along the edge.
+    """
+    cx, cy = center
+    sa, sb = axes
+    yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+    # Vertebral plates along the spine, costal plates on both sides (jittered).
+    seeds = [(t, 0.0) for t in (-0.5, 0.0, 0.5)]
+    seeds += [(t, s * 0.55) for t in (-0.55, -0.05, 0.45) for s in (-1, 1)]
+    seeds = np.array(seeds, np.float32) + rng.uniform(-0.08, 0.08, (len(seeds), 2))
+    px = cx + seeds[:, 0] * sa
+    py = cy + seeds[:, 1] * sb
+    dist = np.sqrt((xx[None] - px[:, None, None]) ** 2 + (yy[None] - py[:, None, None]) ** 2)
+    order = np.sort(dist, axis=0)
+    nearest = np.argmin(dist, axis=0)
+    width = 0.06 * min(sa, sb)
+    seam = np.clip(1.0 - (order[1] - order[0]) / width, 0, 1)
+    shades = rng.uniform(0.8, 1.15, len(seeds)).astype(np.float32)
+    cell = shades[nearest] * (1.1 - 0.25 * np.clip(order[0] / (0.45 * sb), 0, 1))
+    r = np.sqrt(((xx - cx) / sa) ** 2 + ((yy - cy) / sb) ** 2)
+    angle = np.arctan2((yy - cy) / sb, (xx - cx) / sa)
+    segments = int(rng.integers(18, 24))
+    spoke = np.abs(np.sin(angle * segments / 2))
+    rim = ((r > 0.82) & (r < 1.0)).astype(np.float32)
+    ring = np.clip(1.0 - np.abs(r - 0.82) / 0.04, 0, 1)
+    seam = np.where(r > 0.82, np.maximum(ring, (spoke < 0.2) * rim), np.maximum(seam, ring))
+    return cell, seam.astype(np.float32), rim
+
+
 def draw_turtle(rng: np.random.Generator, side: int) -> tuple[np.ndarray, np.ndarray]:
-    """A turtle seen from above-side on a ``side``² canvas: ``(rgb, alpha)`` float32."""
+    """A turtle seen from above on a ``side``² canvas: ``(rgb, alpha)`` float32.
+
+    Parts: four flippers, a small tail, a head with eyes on a neck, and a domed shell of
+    plates (scutes) with dark seams and a rim of small marginal plates. Texture: the plate
+    mosaic on the shell, scaly speckles on the skin.
+    """
     canvas = np.zeros((side, side, 3), np.float32)
     alpha = np.zeros((side, side), np.float32)
     body, pattern, detail = _colors(rng)
-    skin = tuple(float(c) for c in np.clip(np.array(body) * rng.uniform(0.6, 1.3), 0, 1))
+    skin = tuple(float(c) for c in np.clip(np.array(body) * rng.uniform(0.75, 1.25), 0, 1))
     u = side / 100.0
-    cx, cy = 48 * u, 52 * u
-    sa, sb = rng.uniform(22, 27) * u, rng.uniform(15, 19) * u
-    for fx, fy, angle in ((-0.65, -0.8, -35), (0.65, -0.8, 35), (-0.65, 0.8, 35), (0.65, 0.8, -35)):
-        _ellipse(canvas, alpha, (cx + fx * sa, cy + fy * sb), (9 * u, 4 * u), angle, skin)
+    cx, cy = 46 * u, 52 * u
+    sa, sb = rng.uniform(24, 29) * u, rng.uniform(17, 21) * u
+    swing = rng.uniform(-20, 20)
+    for fx, fy, angle in ((0.55, -0.9, 35), (0.55, 0.9, -35), (-0.6, -0.85, -30), (-0.6, 0.85, 30)):
+        size = (11 * u, 4.5 * u) if fx > 0 else (7 * u, 4 * u)  # front flippers are longer
+        turn = angle + np.sign(fy) * swing
+        center = (cx + fx * sa + 0.5 * size[0] * np.sign(fx), cy + fy * sb)
+        _ellipse(canvas, alpha, center, size, turn, skin)
     _poly(
         canvas,
         alpha,
         [(cx - sa - 7 * u, cy), (cx - sa + 2 * u, cy - 3 * u), (cx - sa + 2 * u, cy + 3 * u)],
         skin,
     )
-    head_x = cx + sa + rng.uniform(4, 8) * u
-    _ellipse(canvas, alpha, (head_x, cy + rng.uniform(-3, 3) * u), (7 * u, 5.5 * u), 0, skin)
-    cv2.circle(
-        canvas,
-        (int(head_x + 3 * u), int(cy - 2 * u)),
-        max(1, int(1.3 * u)),
-        detail,
-        -1,
-        cv2.LINE_AA,
-    )
-    _ellipse(canvas, alpha, (cx, cy), (sa, sb), 0, body)
-    # Domed shell: shading toward the rim and a plate pattern of a central and ring plates.
+    head_y = cy + rng.uniform(-4, 4) * u
+    head_x = cx + sa + rng.uniform(5, 9) * u
+    _line(canvas, alpha, (cx + sa - 3 * u, cy), (head_x, head_y), skin, 7 * u)
+    _ellipse(canvas, alpha, (head_x, head_y), (7.5 * u, 5.5 * u), 0, skin)
+    speckles = np.zeros((side, side), np.float32)
+    for _ in range(int(rng.integers(60, 90))):
+        center = (int(rng.integers(0, side)), int(rng.integers(0, side)))
+        cv2.circle(speckles, center, max(1, int(1.2 * u)), 1.0, -1, cv2.LINE_AA)
+    canvas = canvas * (1 - 0.45 * speckles[..., None])
+    for side_sign in (-1, 1):
+        eye = (int(head_x + 3 * u), int(head_y + side_sign * 2.6 * u))
+        cv2.circle(canvas, eye, max(1, int(1.3 * u)), detail, -1, cv2.LINE_AA)
+    shell = np.zeros((side, side), np.float32)
+    _ellipse(canvas, shell, (cx, cy), (sa, sb), 0, body)
+    alpha = np.maximum(alpha, shell)
+    cell, seam, rim = _scutes(rng, side, (cx, cy), (sa, sb))
     yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
-    r2 = ((xx - cx) / sa) ** 2 + ((yy - cy) / sb) ** 2
-    dome = np.where(r2 < 1.0, 1.0 - 0.35 * r2, 1.0)[..., None]
-    canvas *= dome
-    cv2.ellipse(
-        canvas,
-        (int(cx), int(cy)),
-        (int(sa), int(sb)),
-        0,
-        0,
-        360,
-        pattern,
-        max(1, int(1.5 * u)),
-        cv2.LINE_AA,
-    )
-    plate = np.array(
-        [
-            (np.cos(a) * 0.45 * sa + cx, np.sin(a) * 0.45 * sb + cy)
-            for a in np.linspace(0, 2 * np.pi, 7)[:-1]
-        ]
-    )
-    cv2.polylines(
-        canvas, [np.round(plate).astype(np.int32)], True, pattern, max(1, int(1.3 * u)), cv2.LINE_AA
-    )
-    for a in np.linspace(0, 2 * np.pi, 7)[:-1]:
-        inner = (int(np.cos(a) * 0.45 * sa + cx), int(np.sin(a) * 0.45 * sb + cy))
-        outer = (int(np.cos(a) * sa + cx), int(np.sin(a) * sb + cy))
-        cv2.line(canvas, inner, outer, pattern, max(1, int(1.3 * u)), cv2.LINE_AA)
-    return canvas, np.clip(alpha, 0, 1)
+    dome = 1.0 - 0.3 * (((xx - cx) / sa) ** 2 + ((yy - cy) / sb) ** 2)
+    rim_shade = 1.0 - 0.15 * rim
+    carapace = np.array(body, np.float32) * (cell * dome * rim_shade)[..., None]
+    carapace = carapace * (1 - seam[..., None]) + np.array(pattern, np.float32) * seam[..., None]
+    inside = shell[..., None]
+    canvas = canvas * (1 - inside) + np.clip(carapace, 0, 1) * inside
+    return np.ascontiguousarray(canvas, np.float32), np.clip(alpha, 0, 1)
 
 
 def render_pet(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
-    """One ``size``² toy-pet image, uint8 RGB; ``kind`` is ``"cat"`` or ``"turtle"``."""
+    """One ``size``² toy-pet image, uint8 RGB; ``kind`` is ``"cat"`` or ``"turtle"``.
+
+    The animal is mirrored, rotated, scaled and shifted at random on a cluttered, unevenly
+    lit background; about a quarter of the photos (of either class) are nearly gray.
+    """
     if kind not in PET_CLASSES:
         raise ValueError(f"kind must be one of {PET_CLASSES}, got {kind!r}.")
     side = 2 * size  # drawn at twice the size, then area-downsampled (smooth edges)
@@ -190,9 +273,9 @@ def render_pet(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
     figure, alpha = (draw_cat if kind == "cat" else draw_turtle)(rng, side)
     if rng.random() < 0.5:
         figure, alpha = figure[:, ::-1], alpha[:, ::-1]
-    scale = rng.uniform(0.65, 1.15)
-    angle = rng.uniform(-45, 45)
-    shift = rng.uniform(-0.14, 0.14, 2) * side
+    scale = rng.uniform(0.7, 1.15)
+    angle = rng.uniform(-40, 40)
+    shift = rng.uniform(-0.12, 0.12, 2) * side
     matrix = cv2.getRotationMatrix2D((side / 2, side / 2), angle, scale)
     matrix[:, 2] += shift
     figure = cv2.warpAffine(
@@ -204,6 +287,9 @@ def render_pet(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
     image = image * (1 - alpha) + figure * alpha
     _draw.add_clutter(image, rng, int(rng.integers(0, 3)), scale=side * 0.05)  # occluders
     image = _draw.apply_lighting(image, rng)
+    if rng.random() < 0.25:  # a nearly gray photo
+        gray = image @ np.array([0.299, 0.587, 0.114], np.float32)
+        image = 0.1 * image + 0.9 * gray[..., None]
     image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
     return to_uint8(_draw.finish(image, rng, noise=0.02))
 
@@ -234,6 +320,7 @@ def toy_pets(
         "n_unlabeled": n_unlabeled,
         "size": size,
         "seed": seed,
+        "version": 2,  # 2: coat and shell textures, parts, gray-ish variants
     }
 
     def write(folder: Path) -> None:
