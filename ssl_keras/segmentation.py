@@ -15,6 +15,9 @@ Images are float32 RGB ``(H, W, 3)`` in [0, 1]; masks int32 ``(H, W, 1)`` of cla
 * **Baseline**: predict the most frequent class everywhere (:func:`majority_class`,
   :func:`constant_prediction_confusion`): the floor any model must clear.
 * **Evaluation**: :func:`predict_masks` and :func:`evaluate` run a model over a dataset.
+* **Models and seed runs**: :func:`unet` builds the multi-class U-Net, its encoder optionally
+  copied from a pretrained U-Net (notebook 02's denoiser); :func:`restart` starts a new run
+  on a compiled model without tracing its training step again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import models, pipelines
 from ssl_keras._checks import check_range
 from ssl_keras.noise import Seed, as_seed
 
@@ -459,3 +462,79 @@ def evaluate(
         predicted = tf.argmax(model(image, training=False), axis=-1, output_type=tf.int32)
         matrix += confusion_matrix(mask.numpy(), predicted.numpy(), n_classes, ignore_class)
     return scores(matrix)
+
+
+# ------------------------------------------------------------------- models and seed runs
+
+
+def unet(
+    input_shape: Sequence[int | None],
+    n_classes: int,
+    depth: int,
+    base_filters: int,
+    dropout: float = 0.0,
+    pretrained: keras.Model | None = None,
+    seed: int | None = None,
+    bn_momentum: float = 0.99,
+    name: str = "segmenter",
+) -> keras.Model:
+    """The multi-class segmentation U-Net, from scratch or with a pretrained encoder.
+
+    :func:`ssl_keras.models.unet` with ``Conv2DTranspose`` upsampling, ``he_normal``
+    kernels, ``dropout`` after the deepest encoder block and the bottleneck, and a 1×1 head
+    of ``n_classes`` logits: float32 ``(N, H, W, C)`` in [0, 1] → float32 logits
+    ``(N, H, W, n_classes)``. With ``pretrained`` (a U-Net such as notebook 02's denoiser,
+    or its encoder), the encoder blocks ``enc1``… and ``bottleneck`` (convolutions and BN
+    statistics) are copied from it by :func:`ssl_keras.models.load_encoder_weights`; the
+    decoder and head stay freshly initialised. Convolutions do not depend on the image size,
+    so a denoiser trained on 64×64 crops fits 48×64 scenes. ``depth`` and ``base_filters``
+    must match the pretrained model's (else ``ValueError`` naming the block).
+
+    ``seed``: seeds Keras before building, so the same seed gives the same initial weights.
+    ``bn_momentum``: of the BN moving statistics; 0.9 lets them catch up in runs of a few
+    hundred steps, where 0.99 leaves validation scores lagging far behind training.
+    """
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
+        keras.utils.set_random_seed(int(seed))
+    model = models.unet(
+        input_shape,
+        depth=depth,
+        base_filters=base_filters,
+        upsampling="transpose",
+        dropout=dropout,
+        output_channels=n_classes,
+        output_activation=None,
+        kernel_initializer="he_normal",
+        bn_momentum=bn_momentum,
+        name=name,
+    )
+    if pretrained is not None:
+        models.load_encoder_weights(model, pretrained)
+    return model
+
+
+def restart(model: keras.Model, weights: Sequence[np.ndarray]) -> None:
+    """Start a new training run on a compiled model: load ``weights`` (e.g.
+    ``unet(..., seed=s).get_weights()``) and zero the optimizer's state (step count, moments).
+
+    The next ``fit`` then trains as a freshly built and compiled model with those weights
+    would (only dropout's random stream continues instead of restarting), but reuses the
+    traced training step: a seed study of many short runs does not pay the graph tracing
+    for every run. The learning rate is kept; a schedule restarts with the step count.
+    """
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError(f"Model {model.name!r} is not compiled: call compile() first.")
+    expected = [tuple(w.shape) for w in model.weights]
+    given = [tuple(np.shape(w)) for w in weights]
+    if given != expected:
+        raise ValueError(
+            f"weights do not fit model {model.name!r}: {len(given)} arrays for its "
+            f"{len(expected)} weights, or their shapes differ. Build them with the same "
+            "architecture (e.g. segmentation.unet with the same arguments)."
+        )
+    model.set_weights(list(weights))
+    for variable in model.optimizer.variables:
+        if variable.name != "learning_rate":  # a hyperparameter, not training state
+            variable.assign(tf.zeros(variable.shape, variable.dtype))

@@ -408,9 +408,7 @@ def test_04_transfer_full_path(rehearsal, rt, stored_denoiser, tmp_path, capsys)
     )
     with rt.strategy.scope():
         encoder = models.encoder_from(denoiser, level=2)
-        model = models.classifier(
-            encoder, n_classes=2, hidden=128, dropout=0.3, freeze_encoder=True
-        )
+        model = transfer.probe_classifier(encoder, x_train, hidden=128, dropout=0.3)
     steps = transfer.steps_per_epoch(len(x_train), BATCH)
     for stage, learning_rate in ((1, 1e-3), (2, 1e-4)):
         if stage == 2:
@@ -444,12 +442,13 @@ def test_04_transfer_full_path(rehearsal, rt, stored_denoiser, tmp_path, capsys)
         ),
         x_train,
         y_train,
+        x_val,
+        y_val,
         x_test,
         y_test,
         study_counts[:1],
-        seeds=(0,),
-        steps=1,
-        batch_size=BATCH,
+        seeds=(0, 1),  # an interval needs two
+        budget=transfer.Budget(max_epochs=1, patience=1, batch_size=BATCH, min_steps=1),
         verbose=False,
     )
     summary = transfer.summarize(rows)
