@@ -32,6 +32,7 @@ import tensorflow as tf
 from ssl_keras import models, pipelines
 from ssl_keras._checks import check_range
 from ssl_keras.noise import Seed, as_seed
+from ssl_keras.training import restart as restart  # re-exported: the seed runs of notebook 07
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -513,28 +514,3 @@ def unet(
     if pretrained is not None:
         models.load_encoder_weights(model, pretrained)
     return model
-
-
-def restart(model: keras.Model, weights: Sequence[np.ndarray]) -> None:
-    """Start a new training run on a compiled model: load ``weights`` (e.g.
-    ``unet(..., seed=s).get_weights()``) and zero the optimizer's state (step count, moments).
-
-    The next ``fit`` then trains as a freshly built and compiled model with those weights
-    would (only dropout's random stream continues instead of restarting), but reuses the
-    traced training step: a seed study of many short runs does not pay the graph tracing
-    for every run. The learning rate is kept; a schedule restarts with the step count.
-    """
-    if getattr(model, "optimizer", None) is None:
-        raise ValueError(f"Model {model.name!r} is not compiled: call compile() first.")
-    expected = [tuple(w.shape) for w in model.weights]
-    given = [tuple(np.shape(w)) for w in weights]
-    if given != expected:
-        raise ValueError(
-            f"weights do not fit model {model.name!r}: {len(given)} arrays for its "
-            f"{len(expected)} weights, or their shapes differ. Build them with the same "
-            "architecture (e.g. segmentation.unet with the same arguments)."
-        )
-    model.set_weights(list(weights))
-    for variable in model.optimizer.variables:
-        if variable.name != "learning_rate":  # a hyperparameter, not training state
-            variable.assign(tf.zeros(variable.shape, variable.dtype))

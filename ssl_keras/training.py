@@ -1,4 +1,5 @@
-"""Compiling models the package's way: XLA where it is allowed, several steps per call.
+"""Compiling models the package's way: XLA where it is allowed, several steps per call; and
+:func:`restart`, which starts a new run on a compiled model without tracing it again.
 
 Keras leaves XLA off on CPU-only machines (``jit_compile="auto"``) and whenever TensorFlow op
 determinism is on. :func:`compile_model` turns it on when determinism is off (XLA fuses
@@ -10,7 +11,10 @@ therefore trains without XLA; pass ``deterministic=False`` for speed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
+import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework.config import is_op_determinism_enabled
 
@@ -65,3 +69,28 @@ def compile_model(
             **kwargs,
         )
     return model
+
+
+def restart(model: keras.Model, weights: Sequence) -> None:
+    """Start a new training run on a compiled model: load ``weights`` (e.g.
+    ``segmentation.unet(..., seed=s).get_weights()``) and zero the optimizer's state (step count, moments).
+
+    The next ``fit`` then trains as a freshly built and compiled model with those weights
+    would (only dropout's random stream continues instead of restarting), but reuses the
+    traced training step: a seed study of many short runs does not pay the graph tracing
+    for every run. The learning rate is kept; a schedule restarts with the step count.
+    """
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError(f"Model {model.name!r} is not compiled: call compile() first.")
+    expected = [tuple(w.shape) for w in model.weights]
+    given = [tuple(np.shape(w)) for w in weights]
+    if given != expected:
+        raise ValueError(
+            f"weights do not fit model {model.name!r}: {len(given)} arrays for its "
+            f"{len(expected)} weights, or their shapes differ. Build them with the same "
+            "architecture (e.g. segmentation.unet with the same arguments)."
+        )
+    model.set_weights(list(weights))
+    for variable in model.optimizer.variables:
+        if variable.name != "learning_rate":  # a hyperparameter, not training state
+            variable.assign(tf.zeros(variable.shape, variable.dtype))

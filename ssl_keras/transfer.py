@@ -44,7 +44,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import denoising, models, paths, pipelines, report, runtime
+from ssl_keras import denoising, models, paths, pipelines, report, runtime, training
 from ssl_keras.profiles import Profile, get_profile
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
@@ -342,13 +342,10 @@ class _Resettable:
     def reset(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)
         fresh = self.build()
-        self.model.set_weights(fresh.get_weights())
+        training.restart(self.model, fresh.get_weights())
         # Random layers keep their state in variables that are not weights: reset them too.
         for target, source in zip(_rng_states(self.model), _rng_states(fresh), strict=True):
             target.assign(source)
-        for variable in self.model.optimizer.variables:
-            if not variable.path.endswith("learning_rate"):  # step count and moments
-                variable.assign(tf.zeros_like(variable))
 
     def fit_predict(
         self, x, y, validation: tuple, x_test, budget: Budget, seed: int

@@ -10,6 +10,7 @@ import pytest
 
 from ssl_keras import denoising
 from ssl_keras.datasets.synthetic import crops
+from tests.test_denoising import TINY
 
 
 def _pool(n_photos: int = 6, crops_per_photo: int = 10, n_single: int = 60) -> list[str]:
@@ -91,16 +92,7 @@ def test_split_pool_rejects_bad_sources_and_too_few_left():
 
 
 def test_training_batches_and_compile_follow_the_recipe(tmp_path):
-    tiny = dataclasses.replace(
-        denoising.recipe("smoke"),
-        image_size=16,
-        patch_size=8,
-        base_filters=4,
-        depth=2,
-        batch_size=4,
-        steps=10,
-        epochs=2,
-    )
+    tiny = dataclasses.replace(TINY, patch_size=8, steps=10)
     files = crops.photo_crops(tmp_path / "crops", n=12, size=16, seed=0).glob("*.png")
     files = sorted(str(f) for f in files)
     splits = {"train": files[:8], "val": files[8:]}
