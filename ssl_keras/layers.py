@@ -1,4 +1,5 @@
-"""Serializable building blocks of the U-Nets: a conv block and a pad/crop pair.
+"""Serializable building blocks of the U-Nets: a conv block, a pad/crop pair and a pooling
+of texture statistics for probes.
 
 Every layer here is registered with ``keras.saving.register_keras_serializable`` and has a
 ``get_config``, so models that use them save to ``.keras`` and load with ``safe_mode=True``
@@ -204,3 +205,36 @@ class CropToMatch(keras.layers.Layer):
             raise ValueError("CropToMatch must be called on a list [x, reference].")
         x_shape, ref_shape = input_shape
         return (x_shape[0], ref_shape[1], ref_shape[2], x_shape[3])
+
+
+@keras.saving.register_keras_serializable(package="ssl_keras")
+class MeanStdPooling2D(keras.layers.Layer):
+    """Global mean and standard deviation of each channel over space, concatenated.
+
+    Input ``(N, H, W, C)``, output ``(N, 2·C)``: the ``C`` means (what
+    ``GlobalAveragePooling2D`` gives) followed by the ``C`` standard deviations. The
+    standard deviation says how strongly a channel's response varies across the image — how
+    much of a texture it sees — which the mean alone averages away; texture descriptors
+    built on first- and second-order statistics of filter responses work the same way.
+    Keras has no built-in for it. ``epsilon`` is added to the variance before the square
+    root, so the gradient stays finite on a constant channel.
+    """
+
+    def __init__(self, epsilon: float = 1e-6, **kwargs):
+        super().__init__(**kwargs)
+        if not epsilon > 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon!r}.")
+        self.epsilon = float(epsilon)
+
+    def call(self, inputs):
+        mean = ops.mean(inputs, axis=(1, 2), keepdims=True)
+        variance = ops.mean(ops.square(inputs - mean), axis=(1, 2))  # two passes: stable
+        mean = ops.squeeze(mean, axis=(1, 2))
+        return ops.concatenate([mean, ops.sqrt(variance + self.epsilon)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[-1]
+        return (input_shape[0], None if channels is None else 2 * channels)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

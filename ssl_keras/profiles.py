@@ -52,7 +52,7 @@ SMOKE = Profile(
     n_train=256,
     n_val=48,
     n_test=48,
-    label_counts=(5, 10, 25, 50),
+    label_counts=(10, 25, 50),
     n_seeds=3,
     data="synthetic",
 )

@@ -7,24 +7,26 @@ labeled arrays from class folders, per-level feature summaries streamed batch by
 pixels, several label counts and seeds) and its summary.
 
 >>> x, y, names = transfer.load_split(transfer.labeled_root("smoke") / "train", size=64)
->>> rows = transfer.label_efficiency(encoder, x, y, x_val, y_val, x_test, y_test, (5, 10, 25))
+>>> rows = transfer.label_efficiency(encoder, x, y, x_val, y_val, x_test, y_test, (10, 25, 50))
 >>> transfer.summarize(rows)   # {method: {"counts", "mean", "std", "half"}}
 
 How the three arms are trained (the same for every label count and seed):
 
 * **SSL (frozen)** — the pretrained encoder with frozen weights and BatchNorm in inference
-  mode, global average pooling, standardisation, then a Dense → Dropout → Dense head: the
-  stage-1 model of :func:`probe_classifier`. A frozen encoder is a fixed function, so the
-  pooled features are computed once and only the head trains; they are standardised with
-  the mean and standard deviation of the labeled subset, as for any linear probe (a frozen
+  mode, each channel pooled to its mean and standard deviation over the image
+  (:class:`~ssl_keras.layers.MeanStdPooling2D`), standardised, then a linear head: the
+  stage-1 model of :func:`probe_classifier`, a linear probe. A frozen encoder is a fixed
+  function, so the pooled features are computed once and only the head trains; they are
+  standardised with the mean and standard deviation of the labeled subset (a frozen
   denoiser's channels differ in scale by orders of magnitude).
-* **scratch** — the same encoder architecture with fresh weights and the same head, all
-  trained end to end, with augmentation (:func:`augmenter`: flips, rotations, zoom, shifts)
-  against overfitting the few labeled images.
+* **scratch** — the same encoder architecture with fresh weights, the same pooling and
+  head, all trained end to end, with augmentation (:func:`augmenter`: flips, rotations, zoom,
+  shifts) against overfitting the few labeled images.
 * **logistic regression** — scikit-learn's L2-regularised logistic regression on
   standardised raw pixels: what "no features at all" reaches.
 
-Both Keras arms get the same :class:`Budget`: epochs of one pass (at least ``min_steps``
+Both Keras arms get the same :class:`Budget` (the head on frozen features its own, higher
+learning rate): epochs of one pass (at least ``min_steps``
 steps) over the repeated, shuffled labeled subset, up to ``max_epochs``, early stopping on the loss of
 a fixed validation split with the best weights restored, so each trains until it stops
 improving, not for an arbitrary number of steps. Each model is compiled once and reset to
@@ -44,7 +46,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import denoising, models, paths, pipelines, report, runtime, training
+from ssl_keras import denoising, layers, models, paths, pipelines, report, runtime, training
 from ssl_keras.profiles import Profile, get_profile
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
@@ -252,15 +254,32 @@ def augmenter(seed: int = 0) -> keras.Sequential:
     )
 
 
+def probe_features(encoder: keras.Model, images, batch_size: int = 64) -> np.ndarray:
+    """What a probe reads from ``encoder``: the mean and the standard deviation over space of
+    each output channel (:class:`~ssl_keras.layers.MeanStdPooling2D`), float32 ``(N, 2·C)``,
+    in image order. ``images``: float32 ``(N, H, W, 3)`` in [0, 1]; BatchNorm runs in
+    inference mode."""
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or len(array) == 0:
+        raise ValueError(f"images must be a non-empty batch (N, H, W, C), got {array.shape}.")
+    pooled = keras.Model(
+        encoder.inputs, layers.MeanStdPooling2D(name="pool")(encoder.outputs[0])
+    )
+    return np.asarray(pipelines.predict(pooled, array, batch_size), np.float32)
+
+
 def probe_classifier(
     encoder: keras.Model,
     images,
-    hidden: int = 128,
-    dropout: float = 0.3,
+    hidden: int = 0,
+    dropout: float = 0.0,
     name: str = "probe_classifier",
 ) -> keras.Model:
-    """The stage-1 classifier: frozen ``encoder`` → global average pooling →
-    ``Normalization`` → Dense(relu) → Dropout → Dense(sigmoid).
+    """The stage-1 classifier: frozen ``encoder`` → mean and standard deviation of each
+    channel (:class:`~ssl_keras.layers.MeanStdPooling2D`) → ``Normalization`` → the head:
+    ``Dense(1, sigmoid)`` (a linear probe, ``hidden=0``) or Dense(``hidden``, relu) →
+    Dropout(``dropout``) → Dense(1, sigmoid). With ``hidden=0`` the dropout acts on the
+    standardised features.
 
     The Normalization layer is adapted to the pooled features of ``images`` (float32
     ``(N, H, W, 3)`` in [0, 1], the labeled training images): a frozen denoiser's channels
@@ -269,26 +288,34 @@ def probe_classifier(
     P(class 1), float32 ``(N, 1)``; unfreeze top blocks later with
     :func:`ssl_keras.models.set_trainable_levels`.
     """
-    (pooled,) = pooled_features(encoder, images, batch_size=64).values()
+    pooled = probe_features(encoder, images)
     inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
-    x = keras.layers.GlobalAveragePooling2D(name="gap")(encoder(inputs))
+    x = layers.MeanStdPooling2D(name="pool")(encoder(inputs))
     standardize = keras.layers.Normalization(name="standardize")
     standardize.adapt(pooled)
-    x = keras.layers.Dense(hidden, activation="relu", name="hidden")(standardize(x))
-    x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(x)
+    outputs = _head_layers(standardize(x), hidden, dropout)
     model = keras.Model(inputs, outputs, name=name)
     models.set_trainable_levels(model, 0)
     return model
 
 
+def _head_layers(x, hidden: int, dropout: float):
+    """[Dense(hidden, relu)] → Dropout → Dense(1, sigmoid, float32) on ``x``."""
+    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 0:
+        raise ValueError(f"hidden must be an int ≥ 0 (0: a linear head), got {hidden!r}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
+    if hidden:
+        x = keras.layers.Dense(int(hidden), activation="relu", name="hidden")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(x)
+
+
 def _head(n_features: int, hidden: int, dropout: float) -> keras.Model:
     """The head of :func:`probe_classifier` on standardised pooled features."""
     inputs = keras.Input(shape=(n_features,), name="pooled_features")
-    x = keras.layers.Dense(hidden, activation="relu", name="hidden")(inputs)
-    x = keras.layers.Dropout(dropout, name="dropout")(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
-    return keras.Model(inputs, outputs, name="ssl_head")
+    return keras.Model(inputs, _head_layers(inputs, hidden, dropout), name="ssl_head")
 
 
 def _rng_states(model: keras.Model) -> list:
@@ -302,21 +329,26 @@ class Budget:
     shuffled labeled subset, at most ``max_epochs``, stopped when the validation loss has not
     improved for ``patience`` epochs, best weights restored. An epoch has at least
     ``min_steps`` steps, so with ten labeled images early stopping judges more than one
-    update at a time."""
+    update at a time. Adam's ``learning_rate`` trains networks end to end (the scratch arm);
+    ``head_learning_rate`` trains a head on frozen features (stage 1, the SSL arm), where a
+    linear layer on standardised features needs larger steps to converge within the epochs."""
 
     max_epochs: int = 40
     patience: int = 8
     batch_size: int = 16
     learning_rate: float = 1e-3
     min_steps: int = 10
+    head_learning_rate: float = 1e-2
 
     def __post_init__(self):
         for field in ("max_epochs", "patience", "batch_size", "min_steps"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"Budget.{field} must be an int ≥ 1, got {value!r}.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"Budget.learning_rate must be > 0, got {self.learning_rate!r}.")
+        for field in ("learning_rate", "head_learning_rate"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"Budget.{field} must be a number > 0, got {value!r}.")
 
     def steps(self, n_examples: int) -> int:
         """Steps per epoch for ``n_examples`` labeled images: one pass, at least
@@ -393,8 +425,8 @@ def label_efficiency(
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     budget: Budget | None = None,
     scratch_counts: Sequence[int] | None = None,
-    hidden: int = 128,
-    dropout: float = 0.3,
+    hidden: int = 0,
+    dropout: float = 0.0,
     verbose: bool = True,
 ) -> list[dict[str, object]]:
     """Test scores of the three :data:`METHODS` for each label count and seed (2 classes).
@@ -405,13 +437,14 @@ def label_efficiency(
         x_train, y_train: the labeled pool, float32 ``(N, H, W, 3)`` in [0, 1], labels 0/1.
         x_val, y_val: the validation split that early stopping of both Keras arms watches.
         x_test, y_test: the test split.
-        label_counts: labeled images per class, e.g. ``(5, 10, 25, 50)``.
+        label_counts: labeled images per class, e.g. ``(10, 25, 50)``.
         seeds: one run per seed: the seed picks the labeled subset, initial weights,
             dropout and augmentation.
         budget: how the Keras arms train (:class:`Budget`; the same for both).
         scratch_counts: the label counts at which the scratch arm runs (``None``: all). It
             is the expensive arm: every epoch trains the whole encoder.
-        hidden, dropout: the head of both Keras arms.
+        hidden, dropout: the head of both Keras arms (:func:`probe_classifier`; ``hidden=0``
+            is a linear head).
         verbose: print one line per label count (mean balanced accuracy over seeds).
 
     Returns:
@@ -440,26 +473,23 @@ def label_efficiency(
         raise ValueError(
             f"scratch_counts {sorted(scratch_at)} must be among label_counts {counts}."
         )
-    # Streamed: only the pooled (N, C) features are kept, never all feature maps.
+    # Batch by batch: only the pooled (N, 2·C) features are kept, never all feature maps.
     features = {
-        split: next(iter(pooled_features(encoder, images, batch_size=64).values()))
+        split: probe_features(encoder, images)
         for split, images in (("train", x_train), ("val", x_val), ("test", x_test))
     }
 
     def build_scratch() -> keras.Model:
         inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
         fresh = keras.models.clone_model(encoder)
-        x = keras.layers.GlobalAveragePooling2D(name="gap")(fresh(augmenter()(inputs)))
-        x = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-        outputs = keras.layers.Dense(1, activation="sigmoid", name="predictions")(x)
-        return keras.Model(inputs, outputs, name="scratch_classifier")
+        x = layers.MeanStdPooling2D(name="pool")(fresh(augmenter()(inputs)))
+        return keras.Model(inputs, _head_layers(x, hidden, dropout), name="scratch_classifier")
 
     # Random layers draw their seeds when built: fix them, so the same arguments give the
     # same rows (each run then resets weights, random states, optimizer and global seed).
     keras.utils.set_random_seed(int(seeds[0]) if len(seeds) else 0)
     ssl_head = _Resettable(
-        lambda: _head(features["train"].shape[1], hidden, dropout), budget.learning_rate
+        lambda: _head(features["train"].shape[1], hidden, dropout), budget.head_learning_rate
     )
     scratch = _Resettable(build_scratch, budget.learning_rate)
     validation_images = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(64).cache()

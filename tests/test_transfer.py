@@ -159,7 +159,13 @@ def test_summary_intervals_are_the_seed_statistics():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("max_epochs", 0), ("patience", 1.5), ("batch_size", True), ("learning_rate", 0.0)],
+    [
+        ("max_epochs", 0),
+        ("patience", 1.5),
+        ("batch_size", True),
+        ("learning_rate", 0.0),
+        ("head_learning_rate", -1e-2),
+    ],
 )
 def test_budget_rejects_bad_values(field, value):
     with pytest.raises(ValueError, match=f"Budget.{field}"):
@@ -178,12 +184,25 @@ def test_probe_classifier_standardises_pooled_features_and_unfreezes_the_top():
     encoder = models.encoder_from(denoising.build_denoiser(TINY), level=2)
     images = np.random.default_rng(2).random((6, 16, 16, 3), dtype=np.float32)
     model = transfer.probe_classifier(encoder, images, hidden=8, dropout=0.1)
-    (pooled,) = transfer.pooled_features(encoder, images).values()
+    pooled = transfer.probe_features(encoder, images)
+    maps = np.asarray(encoder.predict(images, verbose=0))
+    channels = maps.shape[-1]
+    # Means then standard deviations over space, channel by channel.
+    np.testing.assert_allclose(pooled[:, :channels], maps.mean(axis=(1, 2)), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(pooled[:, channels:], maps.std(axis=(1, 2)), rtol=1e-3, atol=1e-3)
     standardize = model.get_layer("standardize")
     np.testing.assert_allclose(np.ravel(standardize.mean), pooled.mean(axis=0), rtol=1e-4)
     np.testing.assert_allclose(np.ravel(standardize.variance), pooled.var(axis=0), rtol=1e-3)
     frozen = models.count_params(model)
-    assert frozen.trainable == 8 * 8 + 8 + 8 + 1  # the head only
+    assert frozen.trainable == 2 * channels * 8 + 8 + 8 + 1  # the head only
+    linear = transfer.probe_classifier(encoder, images)  # the default: a linear probe
+    assert models.count_params(linear).trainable == 2 * channels + 1
+    with pytest.raises(ValueError, match="hidden"):
+        transfer.probe_classifier(encoder, images, hidden=-1)
+    with pytest.raises(ValueError, match="dropout"):
+        transfer.probe_classifier(encoder, images, dropout=1.0)
+    with pytest.raises(ValueError, match="non-empty batch"):
+        transfer.probe_features(encoder, images[0])
     probabilities = model.predict(images, verbose=0)
     assert probabilities.shape == (6, 1) and np.all((probabilities >= 0) & (probabilities <= 1))
     assert models.set_trainable_levels(model, 1) == ["enc2"]
