@@ -1,8 +1,17 @@
-"""Classical Gaussian-denoising benchmark: the package's U-Net on BSD68 and Set12.
+"""Classical Gaussian-denoising benchmark: the package's U-Net on BSD68 and Set12 (gray)
+and on Kodak24 (colour).
 
 Protocol (as in the DnCNN / FFDNet / DRUNet papers): train on 400 gray BSD images
 (``Train400``), test on BSD68 and Set12 with additive white Gaussian noise σ = 15, 25, 50
 (in 0–255 units) that is *not* clipped; PSNR of the clipped output against the clean image.
+
+``--colour``: the same U-Net with three channels, trained on real colour photographs that are
+not in the test set (CamVid train + val frames and COCO-mini val2017; a training file whose
+bytes equal a test file's is dropped) and tested on Kodak24 (500×500 crops) with colour AWGN,
+PSNR over the RGB channels; OpenCV's colour non-local means
+(:func:`ssl_keras.baselines.nl_means`, blind ``h`` from the noise estimate) runs on the same
+noisy images beside the published CBM3D / CDnCNN / FFDNet / DRUNet numbers. ``--train`` and
+``--test`` take your own folders (any image format the package reads, TIFF included).
 
 The model is :func:`ssl_keras.models.unet` with one gray channel, **residual** (output =
 input + a learned correction, head initialised at zero, as DnCNN predicts the noise). By
@@ -15,14 +24,18 @@ no op determinism here). The CPU time of the process is printed beside the wall 
 
     .venv/bin/python bench/denoise_bsd68.py --minutes 10
     .venv/bin/python bench/denoise_bsd68.py --minutes 30 --sigma 25 --json out.json
+    .venv/bin/python bench/denoise_bsd68.py --minutes 30 --sigma 25 --colour --json out.json
 
 Data: ``$SSL_KERAS_SHARED_DATA/denoise`` or ``../shared/data/denoise`` beside the checkout
-(``--data`` to choose), holding ``Train400/``, ``BSD68/`` and ``Set12/`` image folders.
+(``--data`` to choose), holding ``Train400/``, ``BSD68/``, ``Set12/`` and ``Kodak24/`` image
+folders; the colour training photos are ``camvid_segnet/{train,val}`` and
+``coco_mini/val2017`` beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -35,7 +48,7 @@ import numpy as np
 import tensorflow as tf
 
 import ssl_keras  # noqa: F401  (quiets TensorFlow's start-up logging)
-from ssl_keras import metrics, models, noise, report
+from ssl_keras import baselines, metrics, models, noise, pipelines, report
 from ssl_keras.datasets import denoise
 
 SIGMAS = (15, 25, 50)
@@ -51,7 +64,17 @@ PUBLISHED = {
         "DnCNN-S": (31.73, 29.23, 26.23),
         "DRUNet": (31.91, 29.48, 26.59),
     },
+    # Colour AWGN, RGB PSNR on the 500×500 crops (DPIR paper's table).
+    "Kodak24": {
+        "CBM3D": (34.28, 32.15, 28.46),
+        "CDnCNN": (34.60, 32.14, 28.95),
+        "FFDNet": (34.63, 32.13, 28.98),
+        "DRUNet": (35.31, 32.89, 29.86),
+    },
 }
+GRAY_TESTS = ("BSD68", "Set12")
+COLOUR_TESTS = ("Kodak24",)
+COLOUR_BASELINE = "nl_means"
 
 
 def default_data() -> Path:
@@ -60,10 +83,41 @@ def default_data() -> Path:
     return base / "denoise"
 
 
-def load_gray(folder: Path) -> list[np.ndarray]:
-    """Every image of ``folder`` as float32 ``(H, W, 1)`` in [0, 1] (exact for gray files)."""
-    ds = denoise.denoise_dataset(folder, gray=True)
-    return [image.numpy() for image in ds]
+def colour_train_folders(data: Path) -> list[Path]:
+    """The colour training photographs beside the denoising sets: CamVid train + val frames
+    and COCO-mini val2017."""
+    shared = data.parent
+    return [
+        shared / "camvid_segnet" / "train",
+        shared / "camvid_segnet" / "val",
+        shared / "coco_mini" / "val2017",
+    ]
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def training_files(train: list[Path], tests: list[Path]) -> list[str]:
+    """The image files of the ``train`` folders, less any inside a ``tests`` folder or with
+    the same bytes as a test file (so no test image is trained on), sorted per folder."""
+    test_files = [f for folder in tests for f in pipelines.list_image_files(folder)]
+    held_out = {_digest(f) for f in test_files}
+    test_roots = [folder.resolve() for folder in tests]
+    files = []
+    for folder in train:
+        for file in pipelines.list_image_files(folder):
+            inside = any(root in Path(file).resolve().parents for root in test_roots)
+            if not inside and _digest(file) not in held_out:
+                files.append(file)
+    return files
+
+
+def load_images(files: list[str], gray: bool) -> list[np.ndarray]:
+    """Each file as float32 ``(H, W, 1)`` (``gray``, exact for gray files) or ``(H, W, 3)``
+    in [0, 1], at its own size."""
+    images = (pipelines.load_image(f) for f in files)
+    return [(denoise.to_gray(image) if gray else image).numpy() for image in images]
 
 
 def training_batches(
@@ -74,16 +128,20 @@ def training_batches(
     seed: int,
 ) -> tf.data.Dataset:
     """Endless ``(noisy, clean)`` batches of random ``patch``² crops with random flips and
-    unclipped Gaussian noise of σ ~ U[sigma_range] (0–255 units) per crop."""
-    # Train400 images are all 180×180; crop every image to the smallest one's size to stack.
-    height = min(image.shape[0] for image in images)
-    width = min(image.shape[1] for image in images)
-    stacked = np.stack([image[:height, :width] for image in images])
-    ds = tf.data.Dataset.from_tensor_slices(stacked).cache().repeat()
+    unclipped Gaussian noise of σ ~ U[sigma_range] (0–255 units) per crop; ``images`` of
+    any sizes of at least ``patch``² (gray or RGB, all alike)."""
+    small = [image.shape for image in images if min(image.shape[:2]) < patch]
+    if small:
+        raise ValueError(f"Training images must be at least {patch} px a side, got {small[0]}.")
+    channels = images[0].shape[-1]
+    ds = tf.data.Dataset.from_generator(
+        lambda: iter(images), output_signature=tf.TensorSpec((None, None, channels), tf.float32)
+    )
+    ds = ds.cache().repeat()
 
     def crop(index, image):
         seeds = tf.random.experimental.stateless_split(tf.stack([seed, index]), 4)
-        x = tf.image.stateless_random_crop(image, (patch, patch, 1), seed=seeds[0])
+        x = tf.image.stateless_random_crop(image, (patch, patch, channels), seed=seeds[0])
         x = tf.image.stateless_random_flip_left_right(x, seed=seeds[1])
         x = tf.image.stateless_random_flip_up_down(x, seed=seeds[2])
         low, high = sigma_range
@@ -122,16 +180,27 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def evaluate(model: keras.Model, images: list[np.ndarray], sigma: float, seed: int) -> tuple:
-    """Mean PSNR (dB) of noisy input (clipped for the metric only) and of the denoised output."""
-    noisy_scores, denoised_scores = [], []
+def evaluate(
+    model: keras.Model,
+    images: list[np.ndarray],
+    sigma: float,
+    seed: int,
+    baseline: str | None = None,
+) -> tuple:
+    """Mean PSNR (dB, over all channels) of noisy input (clipped for the metric only), of the
+    denoised output and, with ``baseline`` (a name of :data:`ssl_keras.baselines.DENOISERS`),
+    of that classical denoiser on the same unclipped noisy images (else ``None``)."""
+    noisy_scores, denoised_scores, baseline_scores = [], [], []
     for i, clean in enumerate(images):
         rng = np.random.default_rng([seed, int(sigma), i])
         noisy = clean + (sigma / 255.0) * rng.standard_normal(clean.shape).astype(np.float32)
         output = np.clip(model.predict(noisy[None], verbose=0)[0], 0.0, 1.0)
         noisy_scores.append(float(metrics.psnr(np.clip(noisy, 0.0, 1.0), clean)))
         denoised_scores.append(float(metrics.psnr(output, clean)))
-    return float(np.mean(noisy_scores)), float(np.mean(denoised_scores))
+        if baseline:
+            baseline_scores.append(float(metrics.psnr(baselines.denoise(noisy, baseline), clean)))
+    classical = float(np.mean(baseline_scores)) if baseline else None
+    return float(np.mean(noisy_scores)), float(np.mean(denoised_scores)), classical
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,27 +217,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", type=Path, help="write the trained model (.keras)")
     parser.add_argument("--json", type=Path, help="write the results as JSON")
+    parser.add_argument(
+        "--colour",
+        action="store_true",
+        help="RGB: train on colour photos (CamVid + COCO-mini), test on Kodak24",
+    )
+    parser.add_argument(
+        "--train",
+        type=Path,
+        action="append",
+        help="training image folder (repeatable); default Train400, with --colour "
+        "camvid_segnet/{train,val} and coco_mini/val2017 beside --data",
+    )
+    parser.add_argument(
+        "--test",
+        type=Path,
+        action="append",
+        help="test image folder (repeatable); default BSD68 and Set12, with --colour Kodak24",
+    )
     args = parser.parse_args(argv)
-    for name in ("Train400", "BSD68", "Set12"):
-        if not (args.data / name).is_dir():
-            parser.error(f"{args.data / name} not found; pass --data <folder with {name}/>")
+    gray = not args.colour
+    default_train = [args.data / "Train400"] if gray else colour_train_folders(args.data)
+    train_folders = args.train or default_train
+    test_folders = args.test or [args.data / n for n in (GRAY_TESTS if gray else COLOUR_TESTS)]
+    for folder in train_folders + test_folders:
+        if not folder.is_dir():
+            parser.error(f"{folder} not found; pass --data, --train or --test to point to it")
 
     keras.utils.set_random_seed(args.seed)
-    train = load_gray(args.data / "Train400")
-    tests = {name: load_gray(args.data / name) for name in ("BSD68", "Set12")}
+    train = load_images(training_files(train_folders, test_folders), gray)
+    tests = {
+        folder.name: load_images(pipelines.list_image_files(folder), gray)
+        for folder in test_folders
+    }
+    counts = "; ".join(f"{name}: {len(images)}" for name, images in tests.items())
     print(
-        f"Train400: {len(train)} images; BSD68: {len(tests['BSD68'])}; Set12: "
-        f"{len(tests['Set12'])}; {os.cpu_count()} CPUs",
+        f"{' + '.join(f'{f.parent.name}/{f.name}' for f in train_folders)}: {len(train)} "
+        f"training images; {counts}; "
+        f"{os.cpu_count()} CPUs",
         flush=True,
     )
+    channels = 1 if gray else 3
     model = models.unet(
-        (None, None, 1),
+        (None, None, channels),
         depth=args.depth,
         base_filters=args.base_filters,
-        output_channels=1,
+        output_channels=channels,
         output_activation=None,
         residual=True,
-        name="gray_denoiser",
+        name="gray_denoiser" if gray else "colour_denoiser",
     )
     head = model.get_layer("head")
     head.kernel.assign(tf.zeros_like(head.kernel))
@@ -205,19 +302,27 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_minutes": cpu_seconds / 60,
         "args": vars(args),
     }
+    baseline = None if gray else COLOUR_BASELINE
     for name, images in tests.items():
         for k, sigma in enumerate(SIGMAS):
             if sigma not in sigmas:
                 continue
-            noisy, ours = evaluate(model, images, sigma, args.seed)
+            noisy, ours, classical = evaluate(model, images, sigma, args.seed, baseline)
             row = {"set": name, "sigma": sigma, "noisy": noisy, "U-Net (ours)": ours}
-            row.update({m: v[k] for m, v in PUBLISHED[name].items()})
+            if baseline:
+                row[f"{baseline} (OpenCV)"] = classical
+                results[f"{name}_sigma{sigma}_{baseline}"] = classical
+            row.update({m: v[k] for m, v in PUBLISHED.get(name, {}).items()})
             rows.append(row)
             results[f"{name}_sigma{sigma}"] = ours
     print(report.format_table(rows))
-    if "BSD68_sigma25" in results:
-        gap = results["BSD68_sigma25"] - PUBLISHED["BSD68"]["BM3D"][1]
-        print(f"BSD68 σ=25: {results['BSD68_sigma25']:.2f} dB, {gap:+.2f} dB vs BM3D (28.57)")
+    for name, anchor in (("BSD68", "BM3D"), ("Kodak24", "CBM3D")):
+        if f"{name}_sigma25" in results:
+            ours, published = results[f"{name}_sigma25"], PUBLISHED[name][anchor][1]
+            print(
+                f"{name} σ=25: {ours:.2f} dB, {ours - published:+.2f} dB vs {anchor} "
+                f"({published:.2f})"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 0

@@ -15,33 +15,39 @@ the examples so every batch splits over the replicas and the metrics stay exact.
 
 from __future__ import annotations
 
+import io
 import numbers
 import os
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
+import tifffile
 
 from ssl_keras._checks import check_size
 from ssl_keras.noise import NOISES, Seed, as_seed, mixed
 
 AUTOTUNE = tf.data.AUTOTUNE
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
-# Leading bytes of the formats TensorFlow decodes; the extension of a file is not trusted.
+# Leading bytes of the formats read here; the extension of a file is not trusted.
 _MAGIC = {
     b"\xff\xd8\xff": "jpeg",
     b"\x89PNG\r\n\x1a\n": "png",
     b"BM": "bmp",
     b"GIF87a": "gif",
     b"GIF89a": "gif",
+    b"II*\x00": "tiff",  # little-endian TIFF
+    b"MM\x00*": "tiff",  # big-endian TIFF
 }
 
 
 def sniff_format(path: str | os.PathLike) -> str | None:
-    """Return ``"jpeg"``, ``"png"``, ``"bmp"``, ``"gif"`` or ``"webp"`` from a file's first
-    bytes, or ``None`` when it is none of them (empty, truncated header, another format)."""
+    """Return ``"jpeg"``, ``"png"``, ``"bmp"``, ``"gif"``, ``"webp"`` or ``"tiff"`` from a
+    file's first bytes, or ``None`` when it is none of them (empty, truncated header, another
+    format)."""
     with open(path, "rb") as handle:
         head = handle.read(16)
     for magic, kind in _MAGIC.items():
@@ -84,7 +90,7 @@ def list_image_files(
 
 
 def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str]:
-    """Keep the paths whose content starts like a JPEG/PNG/BMP/GIF/WebP file.
+    """Keep the paths whose content starts like a JPEG/PNG/BMP/GIF/WebP/TIFF file.
 
     ``on_error="raise"`` raises ``ValueError`` naming the first bad file; ``"warn"`` skips bad
     files with one warning that names them and counts them.
@@ -100,7 +106,7 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
         (good if kind else bad).append(path)
     if bad and on_error == "raise":
         raise ValueError(
-            f"{bad[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF or WebP content)"
+            f"{bad[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF, WebP or TIFF content)"
             f"{f' and {len(bad) - 1} more files' if len(bad) > 1 else ''}. Delete or "
             "re-save the file, or pass on_error='warn' to skip such files."
         )
@@ -115,14 +121,46 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
     return good
 
 
+def _decode_tiff(contents: np.ndarray) -> np.ndarray:
+    """First page of a TIFF file's bytes (a 0-d object array, as ``tf.numpy_function`` passes
+    a string) as float32 RGB ``(H, W, 3)`` in [0, 1] (tifffile)."""
+    try:
+        page = tifffile.TiffFile(io.BytesIO(np.asarray(contents).item())).pages[0]
+        image = page.asarray()
+    except (tifffile.TiffFileError, IndexError, KeyError, ValueError, OSError) as error:
+        raise ValueError(f"unreadable TIFF data ({error})") from None
+    if page.axes.startswith("S"):  # planar RGB stored channel-first
+        image = np.moveaxis(image, 0, -1)
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"TIFF samples must be 8- or 16-bit unsigned integers, got {image.dtype}.")
+    image = image.astype(np.float32) / np.iinfo(image.dtype).max
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[-1] not in (1, 2, 3, 4):
+        raise ValueError(f"TIFF page of shape {image.shape} is not a gray or RGB(A) image.")
+    if image.shape[-1] in (2, 4):  # gray or RGB with alpha: composite over white, as PNG
+        image, alpha = image[..., :-1], image[..., -1:]
+        image = image * alpha + (1.0 - alpha)
+    return np.ascontiguousarray(np.broadcast_to(image, image.shape[:2] + (3,)))
+
+
+def _is_tiff(contents: tf.Tensor) -> tf.Tensor:
+    """Whether encoded bytes start like a TIFF file (either byte order)."""
+    head = tf.strings.substr(contents, 0, 4)
+    return (head == b"II*\x00") | (head == b"MM\x00*")
+
+
 def decode_image(contents: tf.Tensor) -> tf.Tensor:
     """Decode encoded image bytes into float32 RGB ``(H, W, 3)`` in [0, 1].
 
     JPEG, PNG (8 or 16 bit, grayscale, palette, with or without alpha), BMP, GIF (first
-    frame) and WebP. Transparent PNG pixels are composited over white, so a transparent
-    background does not turn into black. Grayscale images are repeated into three channels.
+    frame), WebP and TIFF (8 or 16 bit, gray or RGB, with or without alpha; first page;
+    decoded by tifffile, so TIFFs go through Python). Transparent PNG and TIFF pixels are
+    composited over white, so a transparent background does not turn into black. Grayscale
+    images are repeated into three channels.
     """
     is_png = tf.strings.substr(contents, 0, 8) == b"\x89PNG\r\n\x1a\n"
+    is_tiff = _is_tiff(contents)
 
     def png() -> tf.Tensor:
         rgba = tf.image.convert_image_dtype(
@@ -131,12 +169,15 @@ def decode_image(contents: tf.Tensor) -> tf.Tensor:
         alpha = rgba[..., 3:]
         return rgba[..., :3] * alpha + (1.0 - alpha)
 
+    def tiff() -> tf.Tensor:
+        return tf.numpy_function(_decode_tiff, [contents], tf.float32, stateful=False)
+
     def other() -> tf.Tensor:
         # JPEG, BMP, GIF and WebP are 8-bit formats (WebP decodes only to uint8).
         image = tf.io.decode_image(contents, channels=3, expand_animations=False)
         return tf.image.convert_image_dtype(image, tf.float32)
 
-    image = tf.cond(is_png, png, other)
+    image = tf.cond(is_png, png, lambda: tf.cond(is_tiff, tiff, other))
     image.set_shape([None, None, 3])
     return image
 
@@ -151,12 +192,14 @@ def read_image_uint8(path: tf.Tensor) -> tf.Tensor:
 
     8-bit files decode to exactly the bytes that :func:`read_image` scales by 1/255, so
     ``convert_image_dtype(read_image_uint8(p), tf.float32) == read_image(p)`` for them; PNGs
-    are composited over white as in :func:`decode_image` and rounded to 8 bits.
+    and TIFFs are decoded by :func:`decode_image` (alpha composited over white) and rounded
+    to 8 bits.
     """
     contents = tf.io.read_file(path)
     is_png = tf.strings.substr(contents, 0, 8) == b"\x89PNG\r\n\x1a\n"
+    is_tiff = _is_tiff(contents)
     image = tf.cond(
-        is_png,
+        is_png | is_tiff,
         lambda: tf.cast(tf.round(decode_image(contents) * 255.0), tf.uint8),
         lambda: tf.io.decode_image(contents, channels=3, expand_animations=False),
     )
@@ -175,10 +218,12 @@ def load_image(path: str | os.PathLike, size: int | tuple[int, int] | None = Non
         raise FileNotFoundError(f"Image file {path!r} does not exist.")
     try:
         image = read_image(tf.constant(path))
-    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as error:
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError, ValueError) as error:
+        # TensorFlow errors carry .message; a TIFF decoding error comes through as ValueError.
+        reason = getattr(error, "message", str(error)).splitlines()[0]
         raise ValueError(
-            f"Cannot decode image file {path!r}: it is corrupt or not a JPEG/PNG/BMP/GIF/WebP "
-            f"image ({error.message.splitlines()[0]}). Re-save or remove it."
+            f"Cannot decode image file {path!r}: it is corrupt or not a JPEG/PNG/BMP/GIF/WebP/TIFF "
+            f"image ({reason}). Re-save or remove it."
         ) from None
     return resize(image, size) if size is not None else image
 
@@ -567,8 +612,6 @@ def to_numpy(ds: tf.data.Dataset, limit: int | None = None):
     parts = list(ds.as_numpy_iterator())
     if not parts:
         raise ValueError("The dataset is empty.")
-    import numpy as np
-
     if isinstance(parts[0], tuple):
         stack = np.concatenate if parts[0][0].ndim == 4 else np.stack
         return tuple(stack([p[k] for p in parts]) for k in range(len(parts[0])))

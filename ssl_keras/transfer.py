@@ -262,9 +262,7 @@ def probe_features(encoder: keras.Model, images, batch_size: int = 64) -> np.nda
     array = np.asarray(images, np.float32)
     if array.ndim != 4 or len(array) == 0:
         raise ValueError(f"images must be a non-empty batch (N, H, W, C), got {array.shape}.")
-    pooled = keras.Model(
-        encoder.inputs, layers.MeanStdPooling2D(name="pool")(encoder.outputs[0])
-    )
+    pooled = keras.Model(encoder.inputs, layers.MeanStdPooling2D(name="pool")(encoder.outputs[0]))
     return np.asarray(pipelines.predict(pooled, array, batch_size), np.float32)
 
 

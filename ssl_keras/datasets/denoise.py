@@ -1,7 +1,9 @@
-"""Denoising benchmark sets (BSD68, Set12, Train400/BSD400) or any folder of images.
+"""Denoising benchmark sets (BSD68, Set12, Train400/BSD400; Kodak24 in colour) or any folder.
 
-Layout: a flat folder of gray or color images, e.g. ``<root>/BSD68/test001.png``. The
-standard sets are gray; ``gray=True`` serves one channel, as denoising papers evaluate.
+Layout: a flat folder of gray or colour images (PNG, JPEG, BMP, GIF, WebP, or TIFF at 8 or 16
+bits), e.g. ``<root>/BSD68/test001.png``, of any sizes and orientations. BSD68, Set12 and
+Train400 are gray; ``gray=True`` serves one channel, as denoising papers evaluate them;
+colour sets (Kodak24) are served as RGB (``gray=False``) and scored on the three channels.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def denoise_dataset(
     """Clean images from ``folder`` for denoising: float32 ``(H, W, C)`` in [0, 1].
 
     ``C`` is 1 with ``gray=True`` (exact for gray files), else 3. ``size=None`` keeps each
-    image's own size (evaluate unbatched, or batch 1); otherwise ``mode`` is ``"resize"``
+    image's own size (evaluate unbatched, or pass the images as a list to
+    :func:`ssl_keras.denoising.evaluate`); otherwise ``mode`` is ``"resize"``
     (bilinear, antialiased), ``"center_crop"`` or ``"random_crop"`` (seeded, a new window per
     element). Pair with :func:`ssl_keras.pipelines.noisy_pairs` to add noise.
     """

@@ -1,0 +1,236 @@
+"""Colour and gray denoising on tiny generated inputs: classical baselines on gray / RGB and
+unclipped noise, evaluation over images of several sizes, TIFF decoding, and the colour
+training listing of bench/denoise_bsd68.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tifffile
+from PIL import Image
+
+from ssl_keras import baselines, denoising, metrics, models, pipelines
+from ssl_keras.datasets import denoise as denoise_sets
+
+ROOT = Path(__file__).resolve().parents[1]
+_SPEC = importlib.util.spec_from_file_location("denoise_bsd68", ROOT / "bench" / "denoise_bsd68.py")
+denoise_bsd68 = importlib.util.module_from_spec(_SPEC)
+sys.modules["denoise_bsd68"] = denoise_bsd68
+_SPEC.loader.exec_module(denoise_bsd68)  # bench/ is a folder of scripts, not a package
+
+
+def _colour(height: int, width: int, phase: float = 0.0) -> np.ndarray:
+    """Smooth colour shapes with edges: float32 (H, W, 3) in [0.1, 0.9]."""
+    y, x = np.mgrid[0:height, 0:width] / 24.0
+    base = 0.5 + 0.3 * np.sin(5 * x + phase) * np.cos(3 * y)
+    square = ((np.abs(x - x.mean()) < 0.4) & (np.abs(y - y.mean()) < 0.4)) * 0.1
+    return np.stack([base, base[::-1] - square, np.full_like(base, 0.3) + square], -1).astype(
+        np.float32
+    )
+
+
+def _awgn(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
+    """Unclipped additive white Gaussian noise (the published protocol)."""
+    rng = np.random.default_rng(seed)
+    return (image + sigma * rng.standard_normal(image.shape)).astype(np.float32)
+
+
+def _identity_denoiser(channels: int) -> keras.Model:
+    """A residual U-Net with its head at zero: outputs its input, at any size."""
+    model = models.unet(
+        (None, None, channels),
+        depth=2,
+        base_filters=4,
+        output_channels=channels,
+        output_activation=None,
+        residual=True,
+    )
+    head = model.get_layer("head")
+    head.kernel.assign(tf.zeros_like(head.kernel))
+    return model
+
+
+@pytest.mark.parametrize("method", list(baselines.DENOISERS))
+@pytest.mark.parametrize(
+    "shape", [(40, 36), (40, 36, 1), (40, 36, 3), (2, 40, 36, 1), (2, 40, 36, 3)]
+)
+def test_baselines_take_gray_and_colour(method, shape):
+    image = _colour(40, 36) if shape[-1] == 3 else _colour(40, 36)[..., :1]
+    clean = np.broadcast_to(image, (2, *image.shape)) if len(shape) == 4 else image
+    clean = clean.reshape(shape)
+    out = baselines.denoise(_awgn(clean, 0.08), method)
+    assert out.shape == shape and out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_nl_means_improves_unclipped_awgn(channels):
+    clean = _colour(64, 56)[..., :channels]
+    noisy = _awgn(clean, 25 / 255)
+    assert noisy.min() < 0.0  # the input leaves [0, 1]
+    out = baselines.nl_means(noisy)
+    before = float(metrics.psnr(np.clip(noisy, 0.0, 1.0), clean))
+    assert float(metrics.psnr(out, clean)) > before + 3.0
+
+
+@pytest.mark.parametrize("method", list(baselines.DENOISERS))
+def test_unclipped_input_is_clipped_before_filtering(method):
+    noisy = _awgn(np.clip(_colour(32, 40) * 1.3 - 0.15, 0, 1), 0.15, seed=1)
+    assert noisy.min() < 0.0 and noisy.max() > 1.0
+    np.testing.assert_array_equal(
+        baselines.denoise(noisy, method), baselines.denoise(np.clip(noisy, 0.0, 1.0), method)
+    )
+
+
+def test_baselines_reject_bad_images():
+    with pytest.raises(ValueError, match="1 \\(gray\\) or 3 \\(RGB\\) channels"):
+        baselines.median(np.zeros((8, 8, 2), np.float32))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        baselines.median(np.full((8, 8, 3), np.nan, np.float32))
+    with pytest.raises(ValueError, match="shape"):
+        baselines.median(np.zeros((1, 1, 8, 8, 3), np.float32))
+
+
+def test_evaluate_on_images_of_several_sizes():
+    portrait, landscape = _colour(48, 32), _colour(32, 56, phase=1.0)
+    model = _identity_denoiser(3)
+    levels = {"gaussian": 0.1}
+    evaluation = denoising.evaluate(
+        model, [portrait, landscape], levels, methods=["median", "nl_means"], seed=3
+    )
+    outputs = evaluation.images["gaussian"]
+    for method in ("noisy input", "median", "nl_means", "U-Net"):
+        assert [o.shape for o in outputs[method]] == [portrait.shape, landscape.shape]
+    # The identity model returns the noisy input: its score is the noisy score.
+    assert evaluation.score("gaussian", "U-Net") == pytest.approx(
+        evaluation.score("gaussian", "noisy input"), abs=1e-4
+    )
+    assert evaluation.score("gaussian", "nl_means") > evaluation.score("gaussian", "noisy input")
+    expected = np.mean(
+        [
+            metrics.psnr(outputs["median"][0][None], portrait[None])[0],
+            metrics.psnr(outputs["median"][1][None], landscape[None])[0],
+        ]
+    )
+    assert evaluation.score("gaussian", "median") == pytest.approx(float(expected), abs=1e-4)
+
+
+def test_evaluate_list_of_one_size_matches_the_batch():
+    images = [_colour(32, 32), _colour(32, 32, phase=2.0)]
+    model = _identity_denoiser(3)
+    as_list = denoising.evaluate(model, images, {"gaussian": 0.1}, methods=["median"], seed=1)
+    as_batch = denoising.evaluate(
+        model, np.stack(images), {"gaussian": 0.1}, methods=["median"], seed=1
+    )
+    assert as_list.rows == as_batch.rows
+    assert as_list.images["gaussian"]["median"].shape == (2, 32, 32, 3)
+
+
+def test_evaluate_gray_folder_with_tiff(tmp_path):
+    gray = np.round(_colour(48, 32)[..., 0] * 255).astype(np.uint8)
+    Image.fromarray(gray).save(tmp_path / "portrait.png")
+    wide = np.round(_colour(32, 56)[..., 1] * 65535).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "landscape.tif", wide, photometric="minisblack")
+    evaluation = denoising.evaluate(
+        _identity_denoiser(1), tmp_path, {"gaussian": 0.1}, methods=["wavelet"], seed=0
+    )
+    shapes = [o.shape for o in evaluation.images["gaussian"]["wavelet"]]
+    assert shapes == [(32, 56, 1), (48, 32, 1)]  # sorted file names: landscape, portrait
+
+
+def test_denoise_rejects_bad_images():
+    model = _identity_denoiser(3)
+    with pytest.raises(ValueError, match="Image 1 of the list"):
+        denoising.denoise(model, [_colour(16, 16), np.zeros((16, 16), np.float32)])
+    with pytest.raises(ValueError, match="batch"):
+        denoising.evaluate(model, np.zeros((16, 16, 3), np.float32), {"gaussian": 0.1})
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("suffix", [".tif", ".tiff"])
+def test_tiff_round_trip(tmp_path, dtype, channels, suffix):
+    top = np.iinfo(dtype).max
+    rng = np.random.default_rng(channels)
+    shape = (12, 20) if channels == 1 else (12, 20, 3)
+    stored = rng.integers(0, top + 1, shape, dtype=dtype)
+    path = tmp_path / f"image{suffix}"
+    tifffile.imwrite(path, stored, photometric="minisblack" if channels == 1 else "rgb")
+    assert pipelines.list_image_files(tmp_path) == [str(path)]
+    expected = stored.astype(np.float32) / top
+    expected = np.repeat(expected[..., None], 3, -1) if channels == 1 else expected
+    image = pipelines.load_image(path).numpy()
+    assert image.dtype == np.float32 and image.shape == (12, 20, 3)
+    np.testing.assert_allclose(image, expected, atol=1e-6)
+    # The same decoding inside tf.data, and the gray view of a gray TIFF is exact.
+    served = next(iter(denoise_sets.denoise_dataset(tmp_path, gray=channels == 1))).numpy()
+    np.testing.assert_allclose(served, expected[..., :1] if channels == 1 else expected, atol=1e-6)
+
+
+def test_tiff_errors_name_the_file(tmp_path):
+    path = tmp_path / "float.tif"
+    tifffile.imwrite(path, np.zeros((4, 4), np.float32))
+    with pytest.raises(ValueError, match="float.tif.*8- or 16-bit"):
+        pipelines.load_image(path)
+    broken = tmp_path / "broken.tiff"
+    broken.write_bytes(b"II*\x00" + b"\xff" * 12)
+    with pytest.raises(ValueError, match="broken.tiff"):
+        pipelines.load_image(broken)
+
+
+def test_colour_training_files_exclude_the_test_set(tmp_path):
+    train, other, test = tmp_path / "train", tmp_path / "other", tmp_path / "test"
+    for folder in (train, other, test):
+        folder.mkdir()
+    for k in range(3):
+        image = np.round(_colour(16, 16, phase=k) * 255).astype(np.uint8)
+        Image.fromarray(image).save(train / f"photo{k}.png")
+    test_image = np.round(_colour(16, 16, phase=9.0) * 255).astype(np.uint8)
+    Image.fromarray(test_image).save(test / "kodim01.png")
+    (other / "copy_of_test.png").write_bytes((test / "kodim01.png").read_bytes())
+    Image.fromarray(test_image[::-1]).save(other / "flipped.png")
+    files = denoise_bsd68.training_files([train, other, test], [test])
+    assert [Path(f).name for f in files] == [
+        "photo0.png",
+        "photo1.png",
+        "photo2.png",
+        "flipped.png",
+    ]
+
+
+def test_colour_training_batches_take_mixed_sizes():
+    images = [_colour(40, 64), _colour(64, 48)]
+    ds = denoise_bsd68.training_batches(images, 32, 4, (25.0, 25.0), seed=0)
+    noisy, clean = next(iter(ds))
+    assert noisy.shape == clean.shape == (4, 32, 32, 3)
+    assert float(tf.reduce_min(noisy)) < 0.0 or float(tf.reduce_max(noisy)) > 1.0  # unclipped
+    with pytest.raises(ValueError, match="at least 48 px"):
+        denoise_bsd68.training_batches([_colour(40, 64)], 48, 4, (25.0, 25.0), seed=0)
+
+
+def test_bench_evaluate_scores_the_colour_baseline_on_the_same_noise():
+    images = [_colour(40, 48), _colour(48, 40, phase=1.0)]
+    noisy, ours, classical = denoise_bsd68.evaluate(
+        _identity_denoiser(3), images, 25, seed=0, baseline="nl_means"
+    )
+    # The identity returns the unclipped noisy input, clipped for the metric: the noisy score.
+    assert ours == pytest.approx(noisy, abs=1e-4)
+    assert classical > noisy + 3.0
+    assert denoise_bsd68.evaluate(_identity_denoiser(3), images, 25, seed=0)[2] is None
+
+
+def test_colour_bench_folders_hold_no_kodak_image(shared_data):
+    data = shared_data / "denoise"
+    folders = denoise_bsd68.colour_train_folders(data)
+    if not all(folder.is_dir() for folder in folders + [data / "Kodak24"]):
+        pytest.skip("the colour training photos or Kodak24 are not among the shared samples")
+    files = denoise_bsd68.training_files(folders, [data / "Kodak24"])
+    listed = [f for folder in folders for f in pipelines.list_image_files(folder)]
+    assert len(files) == len(listed) > 100
+    assert not any("Kodak24" in f for f in files)
