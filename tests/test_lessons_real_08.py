@@ -1,0 +1,155 @@
+"""Lesson 08 of bench/lessons_real.py on a tiny generated COCO layout: native-resolution
+scoring, the centre-prior and all-foreground baselines, the seeded split and the record."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+ROOT = Path(__file__).resolve().parents[1]
+_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
+lessons_real = importlib.util.module_from_spec(_SPEC)
+sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
+_SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
+
+TINY = lessons_real.CocoForegroundConfig(
+    size=32,
+    split=(4, 2, 3),
+    depth=2,
+    base_filters=4,
+    batch_size=4,
+    max_epochs=2,
+    patience=1,
+    log_every=1,
+)
+HEIGHT, WIDTH = 40, 56
+
+
+@pytest.fixture()
+def sample(tmp_path) -> Path:
+    """A ``coco_mini`` layout: 9 JPEGs with a bright box each, an instances JSON with one
+    polygon per image and, on the first image, an extra crowd region as uncompressed RLE."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "data" / "coco_mini"
+    (root / "val2017").mkdir(parents=True)
+    (root / "annotations").mkdir()
+    images, annotations = [], []
+    for index in range(9):
+        pixels = rng.integers(0, 80, (HEIGHT, WIDTH, 3))
+        top, left = 8 + index % 3, 10 + 2 * index
+        pixels[top : top + 20, left : left + 24] = 230
+        name = f"{index + 1:012d}.jpg"
+        tf.io.write_file(str(root / "val2017" / name), tf.io.encode_jpeg(pixels.astype(np.uint8)))
+        images.append({"id": index + 1, "file_name": name, "height": HEIGHT, "width": WIDTH})
+        x0, y0, x1, y1 = left, top, left + 24, top + 20
+        annotations.append(
+            {
+                "id": index + 1,
+                "image_id": index + 1,
+                "category_id": 1,
+                "iscrowd": 0,
+                "area": 480.0,
+                "bbox": [x0, y0, 24, 20],
+                "segmentation": [[x0, y0, x1, y0, x1, y1, x0, y1]],
+            }
+        )
+    # Column-major run lengths: the first 5 columns (5 * HEIGHT pixels) are a crowd.
+    annotations.append(
+        {
+            "id": 100,
+            "image_id": 1,
+            "category_id": 1,
+            "iscrowd": 1,
+            "area": 5.0 * HEIGHT,
+            "bbox": [0, 0, 5, HEIGHT],
+            "segmentation": {
+                "counts": [0, 5 * HEIGHT, (WIDTH - 5) * HEIGHT],
+                "size": [HEIGHT, WIDTH],
+            },
+        }
+    )
+    document = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "box", "supercategory": "shape"}],
+    }
+    (root / "annotations" / "instances_val2017.json").write_text(json.dumps(document))
+    return root.parent
+
+
+def test_native_scores_resize_each_map_to_its_mask():
+    truth_a = np.zeros((6, 8), np.int32)
+    truth_a[:, :4] = 1
+    truth_b = np.ones((10, 4), np.int32)
+    left_half = np.array([[1.0, 0.0]])  # a (1, 2) map: left half foreground at any size
+    result = lessons_real.native_scores([left_half, np.ones((3, 3))], [truth_a, truth_b])
+    np.testing.assert_allclose(result["dice"], [1.0, 1.0])
+    everything = lessons_real.native_scores([np.ones((1, 1))], [truth_a])
+    np.testing.assert_allclose(everything["dice"], [2 * 24 / (24 + 48)])
+    np.testing.assert_allclose(everything["iou"], [0.5])
+    with pytest.raises(ValueError, match="one probability map per mask"):
+        lessons_real.native_scores([left_half], [truth_a, truth_b])
+    with pytest.raises(ValueError, match="one \\(h, w\\) map"):
+        lessons_real.resize_map(np.ones((2, 2, 1)), (4, 4))
+
+
+def test_centre_prior_is_the_mask_frequency_at_the_best_level():
+    masks = np.zeros((4, 4, 4), np.int32)
+    masks[:, 1:3, 1:3] = 1  # every mask holds the centre
+    masks[0, 0, 0] = 1  # one stray corner pixel
+    prior, level = lessons_real.centre_prior(masks[..., None], (0.2, 0.5, 0.9))
+    assert prior.shape == (4, 4) and prior.dtype == np.float32
+    assert prior[1, 1] == 1.0 and prior[0, 0] == 0.25 and prior[3, 3] == 0.0
+    assert level == 0.5  # 0.2 takes in the corner, which only one mask has
+    with pytest.raises(ValueError, match="non-empty batch"):
+        lessons_real.centre_prior(np.zeros((0, 4, 4)), (0.5,))
+    with pytest.raises(ValueError, match="at least one level"):
+        lessons_real.centre_prior(masks, ())
+
+
+def test_lesson_08_record_and_json(tmp_path, sample, capsys):
+    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    record = lessons_real.run_lesson("08", context, config=TINY)
+    assert record["lesson"] == "08" and record["budget_min"] == 1.0
+    data = record["data"]
+    assert data["images"] == 9 and data["split"] == {"train": 4, "val": 2, "test": 3}
+    assert len(data["test_images"]) == 3
+    assert record["ours"]["n"] == 2 and 0.0 <= record["ours"]["mean"] <= 1.0
+    # All foreground on 40×56 images with a 24×20 box; the crowd adds 5 columns to image 1.
+    box = 24 * 20
+    expected = {}
+    for name in data["test_images"]:
+        area = box + (5 * HEIGHT if name == f"{1:012d}.jpg" else 0)
+        expected[name] = 2 * area / (area + HEIGHT * WIDTH)
+    all_foreground = record["baselines"]["all foreground"]
+    assert all_foreground["mean"] == pytest.approx(np.mean(list(expected.values())))
+    assert all_foreground["n"] == 1 and all_foreground["half"] == 0.0
+    prior = [name for name in record["baselines"] if name.startswith("centre prior")]
+    assert len(prior) == 1 and record["baselines"][prior[0]]["mean"] > all_foreground["mean"]
+    details = record["details"]
+    assert len(details["restored_epoch_of_epochs_run"]["U-Net"]) == 2
+    assert details["goal"]["met"] == (details["goal"]["short_by"] == 0.0)
+    assert record["anchor"]["value"] is None and record["anchor"]["why"]
+    assert "restored the weights of epoch" in capsys.readouterr().out
+    table = lessons_real.format_record(record)
+    assert "ours: U-Net" in table and "all foreground" in table
+    path = lessons_real.write_json([record], tmp_path / "out" / "scores.json")
+    assert json.loads(path.read_text())[0]["ours"] == pytest.approx(record["ours"])
+
+
+def test_lesson_08_errors_name_the_split_and_the_folder(tmp_path, sample):
+    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    too_many = dataclasses.replace(TINY, split=(6, 2, 3))
+    with pytest.raises(ValueError, match="has 9 images"):
+        lessons_real.run_lesson("08", context, config=too_many)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="coco_mini"):
+        lessons_real.run_lesson("08", dataclasses.replace(context, data=empty))
