@@ -36,6 +36,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 PROG = "ssl-keras"
+# Smaller images are refused by `segment`: their mask would be a blow-up of a pixel or two.
+MIN_SEGMENT_SIDE = 16
 
 
 class CommandError(Exception):
@@ -131,15 +133,17 @@ def _segment_arguments(parser: argparse.ArgumentParser) -> None:
 def _segment_inputs(path: Path) -> list[str]:
     from ssl_keras import pipelines
 
-    if path.is_dir():
-        files = pipelines.list_image_files(path)
-    else:
-        try:
+    try:
+        if path.is_dir():
+            files = pipelines.list_image_files(path)
+        else:
             files = pipelines.check_image_files([str(path)])
-        except ValueError:
-            raise CommandError(
-                f"input {str(path)!r} is not an image (JPEG, PNG, BMP, GIF or WebP content)."
-            ) from None
+    except pipelines.NotAnImageError as error:
+        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
+        raise CommandError(
+            f"input {error.files[0]!r} is not an image (not JPEG, PNG, BMP, GIF, WebP or TIFF "
+            f"content){more}. Delete or re-save it, or move it out of the input folder."
+        ) from None
     stems: dict[str, str] = {}
     for file in files:
         stem = Path(file).stem
@@ -247,6 +251,12 @@ def _run_segment(args: argparse.Namespace) -> int:
     for file in files:
         image = pipelines.load_image(file)
         height, width = (int(s) for s in image.shape[:2])
+        if min(height, width) < MIN_SEGMENT_SIDE:
+            raise CommandError(
+                f"{file!r} is {width}x{height} px; segment needs at least {MIN_SEGMENT_SIDE} px "
+                "a side (a mask of fewer pixels would be a blow-up of one or two model pixels). "
+                "Remove the file or pass a larger image."
+            )
         output = model(segmentation.preprocess(image, size)[None], training=False)
         if activation != "sigmoid":
             output = tf.sigmoid(output)

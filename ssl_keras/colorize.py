@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -673,16 +671,41 @@ def load_colorizer(path: str | os.PathLike) -> keras.Model:
 
 
 def _write_rgb(path: Path, rgb: np.ndarray) -> None:
+    """Write float RGB in [0, 1] to ``path`` (PNG or JPEG by its extension) under a temporary
+    name in the same folder, renamed when complete: ``path`` is never a half-written file."""
     import cv2
 
     data = np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
-    if not cv2.imwrite(str(path), cv2.cvtColor(data, cv2.COLOR_RGB2BGR)):
-        raise ValueError(f"Could not write {str(path)!r}; check the folder and the extension.")
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        if not cv2.imwrite(str(partial), cv2.cvtColor(data, cv2.COLOR_RGB2BGR)):
+            raise ValueError(f"Could not write {str(path)!r}; check the folder and the extension.")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _output_name(source: str) -> str:
     stem = Path(source).stem
     return f"{stem}.png"
+
+
+def _folder_targets(files: Sequence[str], output: Path) -> list[Path]:
+    """``output / <stem>.png`` per file; two files that would write one name (``x.jpg`` and
+    ``x.png``, or names that differ only in case, which case-insensitive disks merge) are
+    refused, naming both."""
+    targets, seen = [], {}
+    for file in files:
+        target = output / _output_name(file)
+        key = target.name.casefold()
+        if key in seen:
+            raise ValueError(
+                f"{seen[key]!r} and {file!r} would both be written to {str(target)!r}; rename "
+                "one of them (or move it to another folder) and run again."
+            )
+        seen[key] = file
+        targets.append(target)
+    return targets
 
 
 def colorize_files(
@@ -692,48 +715,50 @@ def colorize_files(
 
     A file goes to ``output`` (its extension picks PNG or JPEG); a folder goes to the folder
     ``output`` as ``<name>.png``. Inputs may be gray, RGB, RGBA (composited over white), 8- or
-    16-bit. Everything is checked and computed before anything is written; files appear in
-    ``output`` only when all succeeded (no half-written results).
+    16-bit. Before any image is decoded, every input is checked to be an image and the output
+    names are compared (two inputs that would write one file are refused, naming both). Then
+    the images stream: each is decoded, colorized and written before the next is read, so
+    memory holds one image at a time, and each file is written under a temporary name and
+    renamed when complete, so an interrupted or failed run leaves only complete files (those
+    of the images finished before it stopped).
     """
     source, output = Path(input_path), Path(output)
     if not source.exists():
         raise FileNotFoundError(f"Input {str(source)!r} does not exist.")
+    try:
+        files = (
+            pipelines.list_image_files(source)
+            if source.is_dir()
+            else pipelines.check_image_files([str(source)])
+        )
+    except pipelines.NotAnImageError as error:
+        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
+        raise ValueError(
+            f"{error.files[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF, WebP or TIFF "
+            f"content){more}. Delete or re-save it, or move it out of the input folder."
+        ) from None
     if source.is_dir():
-        files = pipelines.list_image_files(source)
         if output.exists() and not output.is_dir():
             raise ValueError(
                 f"Input is a folder, so --output must be a folder; {str(output)!r} is a file."
             )
+        targets = _folder_targets(files, output)
     else:
-        files = pipelines.check_image_files([str(source)])
         if output.is_dir():
             raise ValueError(
                 f"--output {str(output)!r} is a folder; give a file name such as out.png."
             )
         if output.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             raise ValueError(f"--output {str(output)!r} must end in .png, .jpg or .jpeg.")
+        targets = [output]
     model = load_colorizer(model_path)
-    images = [pipelines.load_image(path) for path in files]
-    results = colorize(model, [image.numpy() for image in images])
-
     parent = output if source.is_dir() else output.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".colorize-", dir=parent))
     except OSError as error:
         raise ValueError(f"Cannot write into {str(parent)!r}: {error}.") from None
-    try:
-        if source.is_dir():
-            targets = [output / _output_name(path) for path in files]
-        else:
-            targets = [output]
-        staged = []
-        for target, rgb in zip(targets, results, strict=True):
-            staged_path = staging / target.name
-            _write_rgb(staged_path, rgb)
-            staged.append(staged_path)
-        for staged_path, target in zip(staged, targets, strict=True):
-            os.replace(staged_path, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [str(target) for target in targets]
+    written = []
+    for file, target in zip(files, targets, strict=True):
+        _write_rgb(target, colorize(model, pipelines.load_image(file).numpy()))
+        written.append(str(target))
+    return written

@@ -89,11 +89,23 @@ def list_image_files(
     return check_image_files(paths, on_error=on_error)
 
 
+class NotAnImageError(ValueError):
+    """A file that should be an image is not one (its first bytes match no image format).
+
+    ``files``: every such file found (the message names the first). Command-line tools catch
+    it to word their own fix; elsewhere it is a ``ValueError`` like any other bad input.
+    """
+
+    def __init__(self, message: str, files: Sequence[str]):
+        super().__init__(message)
+        self.files = list(files)
+
+
 def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str]:
     """Keep the paths whose content starts like a JPEG/PNG/BMP/GIF/WebP/TIFF file.
 
-    ``on_error="raise"`` raises ``ValueError`` naming the first bad file; ``"warn"`` skips bad
-    files with one warning that names them and counts them.
+    ``on_error="raise"`` raises :class:`NotAnImageError` (a ``ValueError``) naming the first
+    bad file; ``"warn"`` skips bad files with one warning that names them and counts them.
     """
     good, bad = [], []
     for path in paths:
@@ -105,10 +117,11 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
                 raise FileNotFoundError(f"Cannot read image file {path!r}: {error}.") from error
         (good if kind else bad).append(path)
     if bad and on_error == "raise":
-        raise ValueError(
+        raise NotAnImageError(
             f"{bad[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF, WebP or TIFF content)"
             f"{f' and {len(bad) - 1} more files' if len(bad) > 1 else ''}. Delete or "
-            "re-save the file, or pass on_error='warn' to skip such files."
+            "re-save the file, or pass on_error='warn' to skip such files.",
+            bad,
         )
     if bad:
         shown = ", ".join(repr(p) for p in bad[:5])

@@ -188,11 +188,22 @@ def test_error_paths(tiny_model, images, tmp_path, capsys):
         ["segment", "-i", str(bad_folder), "-m", str(tiny_model), "-o", str(out)], capsys
     )
     assert "broken.jpg" in message
+    assert "on_error" not in message  # a library option the command line does not have
     not_a_model = tmp_path / "text.keras"
     not_a_model.write_text("nothing")
     message = _error(["segment", "-i", str(images), "-m", str(not_a_model), "-o", str(out)], capsys)
     assert "cannot load model" in message
     assert not out.exists()  # nothing is written when the inputs are wrong
+
+
+def test_images_too_small_to_segment_are_refused_by_name(tiny_model, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "dot.png"), np.full((1, 1, 3), 200, np.uint8))
+    out = tmp_path / "out"
+    message = _error(["segment", "-i", str(folder), "-m", str(tiny_model), "-o", str(out)], capsys)
+    assert "dot.png" in message and "1x1 px" in message and "at least 16 px" in message
+    assert not out.exists() or not any(out.glob("dot_*"))
 
 
 def test_unexpected_model_shapes(images, tmp_path, capsys):

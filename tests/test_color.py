@@ -522,3 +522,34 @@ def test_cli_errors_write_nothing(trained_model, tmp_path, capsys):
     assert not out.exists() or not any(out.iterdir())
     leftovers = [p for p in tmp_path.rglob("*") if p.name.startswith(".colorize-")]
     assert leftovers == []
+
+
+def test_cli_refuses_colliding_output_names_up_front(trained_model, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "x.png", np.full((32, 32, 3), 120, np.uint8))
+    assert cv2.imwrite(str(folder / "x.jpg"), np.full((32, 32, 3), 60, np.uint8))
+    out = tmp_path / "out"
+    code = _cli("colorize", "--input", str(folder), "--model", trained_model, "--output", str(out))
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "x.jpg" in err and "x.png" in err and "rename" in err
+    assert not out.exists() or not any(out.iterdir())  # refused before anything is written
+
+
+def test_cli_streams_and_leaves_only_complete_files(trained_model, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _write(folder / "a.png", np.full((32, 40, 3), 90, np.uint8))
+    whole = cv2.imencode(".png", np.full((32, 32, 3), 30, np.uint8))[1].tobytes()
+    (folder / "b.png").write_bytes(whole[: len(whole) // 2])  # a PNG header, then cut off
+    _write(folder / "c.png", np.full((32, 32, 3), 150, np.uint8))
+    out = tmp_path / "out"
+    code = _cli("colorize", "--input", str(folder), "--model", trained_model, "--output", str(out))
+    err = capsys.readouterr().err
+    assert code != 0 and "b.png" in err
+    # a.png was finished before b.png failed: it is there, whole; nothing half-written.
+    assert sorted(p.name for p in out.iterdir()) == ["a.png"]
+    assert cv2.imread(str(out / "a.png")).shape == (32, 40, 3)
+    assert "on_error" not in err
+
