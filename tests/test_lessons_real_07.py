@@ -4,7 +4,6 @@ own resolution, the per-pixel prior, and one end-to-end record."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -13,9 +12,7 @@ import pytest
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location(
-    "lessons_real", os.environ.get("LESSONS_REAL_PATH", ROOT / "bench" / "lessons_real.py")
-)
+_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
 lessons_real = importlib.util.module_from_spec(_SPEC)
 sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
 _SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
