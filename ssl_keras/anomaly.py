@@ -421,6 +421,7 @@ def load_category(
     size: int | tuple[int, int] = 64,
     holdout: float = 0.2,
     seed: int = 0,
+    mask_pattern: str | None = None,
 ) -> CategoryData:
     """Load one MVTec AD category folder (real or :func:`~ssl_keras.datasets.synthetic.mvtec_like`).
 
@@ -430,6 +431,8 @@ def load_category(
         size: images and masks are resized to this (bilinear / nearest).
         holdout: fraction of ``train/good`` held out (seeded) to choose the threshold.
         seed: seed of the held-out split.
+        mask_pattern: how the masks are named when neither ``000_mask.png`` nor ``000.png``
+            (:data:`ssl_keras.datasets.mvtec.MASK_PATTERNS`) is, e.g. ``"{stem}_gt.png"``.
 
     Raises:
         FileNotFoundError: the category has no ``train/good`` (or no ``test``) folder.
@@ -449,7 +452,11 @@ def load_category(
             "leaves fewer than two to train on. Lower holdout or add images."
         )
     order = np.random.default_rng(seed).permutation(len(train))
-    test = list(mvtec.mvtec_dataset(root, category, "test", size).as_numpy_iterator())
+    test = list(
+        mvtec.mvtec_dataset(
+            root, category, "test", size, mask_pattern=mask_pattern
+        ).as_numpy_iterator()
+    )
     images = np.stack([t[0] for t in test])
     gray = bool(
         np.allclose(train[..., 0], train[..., 1]) and np.allclose(train[..., 0], train[..., 2])

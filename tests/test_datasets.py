@@ -491,3 +491,31 @@ def test_denoise_gray_and_color(tmp_path):
         denoise.denoise_dataset(tmp_path, size=16, mode="stretch")
     with pytest.raises(FileNotFoundError):
         denoise.denoise_dataset(tmp_path / "BSD68")
+
+
+def test_mvtec_mask_names_of_other_tools(sets, tmp_path):
+    source = sets["mvtec"] / "weave"
+    masks = sorted((source / "ground_truth" / "hole").glob("*_mask.png"))
+    for scheme, pattern in (("{stem}.png", None), ("{stem}_gt.png", "{stem}_gt.png")):
+        root = tmp_path / scheme.replace("{stem}", "x")
+        for sub in ("train/good", "test/good", "test/hole"):
+            (root / "weave" / sub).mkdir(parents=True)
+            for file in (source / sub).glob("*.png"):
+                (root / "weave" / sub / file.name).write_bytes(file.read_bytes())
+        (root / "weave" / "ground_truth" / "hole").mkdir(parents=True)
+        for mask in masks:
+            stem = mask.name.removesuffix("_mask.png")
+            renamed = root / "weave" / "ground_truth" / "hole" / scheme.format(stem=stem)
+            renamed.write_bytes(mask.read_bytes())
+        if pattern is not None:  # not one of the names tried by default
+            with pytest.raises(ValueError, match=r"has no mask.*mask_pattern"):
+                mvtec.mvtec_files(root, "weave", "test")
+        images, found, labels, _ = mvtec.mvtec_files(root, "weave", "test", mask_pattern=pattern)
+        assert [Path(m).name for m in found if m] == [
+            scheme.format(stem=m.name.removesuffix("_mask.png")) for m in masks
+        ]
+        assert labels.count(1) == len(masks)
+        served = list(mvtec.mvtec_dataset(root, "weave", "test", size=32, mask_pattern=pattern))
+        assert sum(int(np.max(mask)) for _, mask, _, _ in served) == len(masks)
+    with pytest.raises(ValueError, match="mask_pattern must be a file name containing"):
+        mvtec.mvtec_files(root, "weave", "test", mask_pattern="gt.png")

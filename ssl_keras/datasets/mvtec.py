@@ -7,7 +7,9 @@ Layout (``<root>`` is the folder holding the categories, e.g. ``mvtec_anomaly_de
     <root>/<category>/test/<defect type>/000.png
     <root>/<category>/ground_truth/<defect type>/000_mask.png    (0 / 255)
 
-Also written by :func:`ssl_keras.datasets.synthetic.mvtec_like`. Grayscale categories
+Sets exported by other tools often name the masks like their images (``000.png``): both
+names are found (:data:`MASK_PATTERNS`), and ``mask_pattern`` names any other scheme. Also
+written by :func:`ssl_keras.datasets.synthetic.mvtec_like`. Grayscale categories
 (``grid``, ``screw``, ``zipper``) are served as three equal channels.
 """
 
@@ -29,6 +31,29 @@ _LAYOUT = (
     "  <root>/<category>/test/good/*.png and test/<defect>/*.png\n"
     "  <root>/<category>/ground_truth/<defect>/<name>_mask.png"
 )
+MASK_PATTERNS = ("{stem}_mask.png", "{stem}.png")
+"""Mask file names tried, in order, for a defect image ``<stem>.<ext>``: the official
+``000_mask.png`` and the ``000.png`` of sets exported by other tools."""
+
+
+def _mask_path(folder: Path, image: Path, patterns: tuple[str, ...]) -> Path | None:
+    for pattern in patterns:
+        candidate = folder / pattern.format(stem=image.stem, suffix=image.suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _patterns(mask_pattern: str | None) -> tuple[str, ...]:
+    if mask_pattern is None:
+        return MASK_PATTERNS
+    if not isinstance(mask_pattern, str) or "{stem}" not in mask_pattern:
+        raise ValueError(
+            f"mask_pattern must be a file name containing '{{stem}}' (the image's name without "
+            f"extension; '{{suffix}}' is its extension), e.g. '{{stem}}_gt.png'; got "
+            f"{mask_pattern!r}."
+        )
+    return (mask_pattern,)
 
 
 def mvtec_categories(root: str | os.PathLike) -> list[str]:
@@ -43,16 +68,23 @@ def mvtec_categories(root: str | os.PathLike) -> list[str]:
 
 
 def mvtec_files(
-    root: str | os.PathLike, category: str, split: str = "train"
+    root: str | os.PathLike,
+    category: str,
+    split: str = "train",
+    mask_pattern: str | None = None,
 ) -> tuple[list[str], list[str], list[int], list[str]]:
     """``(image paths, mask paths, labels, defect types)`` of one category and split.
 
     Labels are 0 (good) / 1 (defective); good images get mask path ``""`` (an empty mask).
-    Raises ``FileNotFoundError`` when ``train/good`` (or ``test``) is missing and
-    ``ValueError`` when a defect image has no mask in ``ground_truth/<defect>/``.
+    A defect image ``test/<defect>/<stem>.<ext>`` has its mask in ``ground_truth/<defect>/``
+    named by ``mask_pattern`` (``"{stem}"`` and ``"{suffix}"`` filled in, e.g.
+    ``"{stem}_gt.png"``), or, when it is ``None``, by the first of :data:`MASK_PATTERNS` that
+    exists. Raises ``FileNotFoundError`` when ``train/good`` (or ``test``) is missing and
+    ``ValueError`` when a defect image has no mask.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    patterns = _patterns(mask_pattern)
     base = _common.require_dir(Path(root) / category, f"MVTec AD category {category!r}", _LAYOUT)
     train_good = base / "train" / GOOD
     if not train_good.is_dir():
@@ -71,11 +103,16 @@ def mvtec_files(
             if folder.name == GOOD:
                 mask = ""
             else:
-                mask_path = base / "ground_truth" / folder.name / f"{path.stem}_mask.png"
-                if not mask_path.is_file():
+                truth = base / "ground_truth" / folder.name
+                mask_path = _mask_path(truth, path, patterns)
+                if mask_path is None:
+                    tried = ", ".join(
+                        repr(p.format(stem=path.stem, suffix=path.suffix)) for p in patterns
+                    )
                     raise ValueError(
-                        f"Defect image {str(path)!r} has no mask: expected {str(mask_path)!r}. "
-                        "Add the mask (0 = normal, 255 = defect) or remove the image."
+                        f"Defect image {str(path)!r} has no mask: looked in {str(truth)!r} for "
+                        f"{tried}. Add the mask (0 = normal, 255 = defect), remove the image, "
+                        "or name your masks' scheme with mask_pattern (e.g. '{stem}_gt.png')."
                     )
                 mask = str(mask_path)
             images.append(str(path))
@@ -104,15 +141,17 @@ def mvtec_dataset(
     split: str = "train",
     size: int | tuple[int, int] | None = None,
     validate: bool = True,
+    mask_pattern: str | None = None,
 ) -> tf.data.Dataset:
     """``(image, mask, label, defect_type)`` of one MVTec AD category.
 
     ``image`` float32 RGB ``(H, W, 3)`` in [0, 1] (bilinear, antialiased resize); ``mask``
     int32 ``(H, W, 1)`` in {0, 1} (nearest resize; all zeros for good images); ``label`` int32
     0 = good / 1 = defective; ``defect_type`` a string (``"good"`` or the folder name).
-    ``validate`` checks that every mask is binary and has its image's size.
+    ``validate`` checks that every mask is binary and has its image's size; ``mask_pattern``
+    names the masks as in :func:`mvtec_files`.
     """
-    images, masks, labels, kinds = mvtec_files(root, category, split)
+    images, masks, labels, kinds = mvtec_files(root, category, split, mask_pattern)
     if validate:
         pairs = [(i, m) for i, m in zip(images, masks, strict=True) if m]
         if pairs:
