@@ -76,12 +76,38 @@ def load_split(
     """Read a class-folder split into memory: float32 images ``(N, size, size, 3)`` in [0, 1],
     int32 labels ``(N,)`` and the class names (see
     :func:`ssl_keras.datasets.classfolders.class_folder_dataset` for the layout and the
-    errors for one class or an empty class)."""
+    errors for one class or an empty class).
+
+    Files that look like images but do not decode (truncated downloads) are skipped with a
+    Python warning that counts and names them, so a smaller split never goes unnoticed.
+    """
+    import warnings
+
     from ssl_keras.datasets import classfolders
 
     ds, names = classfolders.class_folder_dataset(root, size, class_names=class_names)
     images, labels = pipelines.to_numpy(ds.batch(64))
+    with warnings.catch_warnings():  # non-image files were reported above already
+        warnings.simplefilter("ignore")
+        listed, _, _ = classfolders.class_folder_files(root, names, on_error="warn")
+    if len(images) < len(listed):
+        broken = [path for path in listed if not _decodes(path)]
+        shown = ", ".join(repr(p) for p in broken[:5]) + (" …" if len(broken) > 5 else "")
+        warnings.warn(
+            f"Skipped {len(listed) - len(images)} of {len(listed)} image files in "
+            f"{str(root)!r} that could not be decoded (truncated or corrupt): {shown}. "
+            "Re-save or remove them.",
+            stacklevel=2,
+        )
     return images.astype(np.float32), labels.astype(np.int32), names
+
+
+def _decodes(path: str) -> bool:
+    try:
+        pipelines.load_image(path)
+    except ValueError:
+        return False
+    return True
 
 
 def sample_per_class(labels, n_per_class: int, seed: int = 0) -> np.ndarray:

@@ -339,3 +339,20 @@ def test_label_efficiency_rows_are_seeded_and_record_the_restored_epoch():
         transfer.label_efficiency(
             encoder, x, y, x, y, x, y, label_counts=(2,), scratch_counts=(4,), verbose=False
         )
+
+
+def test_load_split_names_the_files_it_could_not_decode(tmp_path):
+    import cv2
+
+    rng = np.random.default_rng(5)
+    for name in ("cat", "turtle"):
+        (tmp_path / name).mkdir()
+        for i in range(4 if name == "cat" else 3):
+            pixels = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)
+            assert cv2.imwrite(str(tmp_path / name / f"{i}.jpg"), pixels)
+    whole = (tmp_path / "cat" / "3.jpg").read_bytes()
+    (tmp_path / "cat" / "3.jpg").write_bytes(whole[: len(whole) // 2])  # a truncated download
+    with pytest.warns(UserWarning, match=r"Skipped 1 of 7 image files.*cat/3\.jpg"):
+        images, labels, names = transfer.load_split(tmp_path, 16)
+    assert images.shape == (6, 16, 16, 3) and names == ["cat", "turtle"]
+    assert np.bincount(labels).tolist() == [3, 3]

@@ -130,7 +130,9 @@ def class_folder_dataset(
     ``"center_crop"`` keeps the aspect ratio and cuts the middle; both are bilinear with
     antialiasing); ``label`` is an int32 scalar indexing ``class_names``. Elements come in
     class order: shuffle before batching. With ``on_error="warn"``, files that pass the
-    header check but fail to decode (truncated) are dropped with a TensorFlow warning.
+    header check but fail to decode (truncated) are dropped as the dataset runs, which a
+    lazy dataset cannot report file by file: :func:`ssl_keras.transfer.load_split` reads a
+    split into memory and warns with the count and names of such files.
     """
     if mode not in ("resize", "center_crop"):
         raise ValueError(f"mode must be 'resize' or 'center_crop', got {mode!r}.")
