@@ -436,15 +436,36 @@ def load_category(
 
     Raises:
         FileNotFoundError: the category has no ``train/good`` (or no ``test``) folder.
-        ValueError: a defect image has no mask, a mask's size differs from its image's, or
-            ``holdout`` leaves fewer than two training images.
+        ValueError: a defect image has no mask, a mask's size differs from its image's, a
+            file is no image or does not decode (named), or ``holdout`` leaves fewer than two
+            training images.
     """
     from ssl_keras.datasets import mvtec
 
     if not 0.0 <= holdout < 1.0:
         raise ValueError(f"holdout must be a fraction in [0, 1), got {holdout!r}.")
     size = check_size(size)
-    train = np.stack([x for x, *_ in mvtec.mvtec_dataset(root, category, "train", size)])
+    try:
+        train = np.stack([x for x, *_ in mvtec.mvtec_dataset(root, category, "train", size)])
+        test = list(
+            mvtec.mvtec_dataset(
+                root, category, "test", size, mask_pattern=mask_pattern
+            ).as_numpy_iterator()
+        )
+    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError, tf.errors.UnknownError):
+        # A file that starts like an image but does not decode (truncated): name it.
+        files = []
+        for split in ("train", "test"):
+            images, masks, _, _ = mvtec.mvtec_files(root, category, split, mask_pattern)
+            files += images + [mask for mask in masks if mask]
+        bad = pipelines.undecodable(files)
+        if not bad:
+            raise
+        raise ValueError(
+            f"Cannot decode {bad[0]!r}"
+            f"{f' (and {len(bad) - 1} more files)' if len(bad) > 1 else ''}: it is truncated "
+            "or corrupt. Re-save or remove it."
+        ) from None
     n_holdout = int(round(holdout * len(train)))
     if len(train) - n_holdout < 2:
         raise ValueError(
@@ -452,11 +473,6 @@ def load_category(
             "leaves fewer than two to train on. Lower holdout or add images."
         )
     order = np.random.default_rng(seed).permutation(len(train))
-    test = list(
-        mvtec.mvtec_dataset(
-            root, category, "test", size, mask_pattern=mask_pattern
-        ).as_numpy_iterator()
-    )
     images = np.stack([t[0] for t in test])
     gray = bool(
         np.allclose(train[..., 0], train[..., 1]) and np.allclose(train[..., 0], train[..., 2])

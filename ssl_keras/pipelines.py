@@ -134,6 +134,19 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
     return good
 
 
+def undecodable(paths: Sequence[str]) -> list[str]:
+    """The files of ``paths`` that :func:`load_image` cannot decode (truncated or corrupt),
+    in order. Decodes every file: call it to name the culprit after a ``tf.data`` pipeline
+    failed, not on every run."""
+    bad = []
+    for path in paths:
+        try:
+            load_image(path)
+        except (ValueError, FileNotFoundError):
+            bad.append(str(path))
+    return bad
+
+
 def _decode_tiff(contents: np.ndarray) -> np.ndarray:
     """First page of a TIFF file's bytes (a 0-d object array, as ``tf.numpy_function`` passes
     a string) as float32 RGB ``(H, W, 3)`` in [0, 1] (tifffile)."""

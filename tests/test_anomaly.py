@@ -256,6 +256,20 @@ def test_load_category_and_bad_folders(mvtec_root, tmp_path):
     with pytest.raises(ValueError, match="holdout"):
         anomaly.load_category(mvtec_root, "cap", holdout=0.9)
 
+    # Files that are no image, or that stop half-way, are named (no TensorFlow traceback).
+    empty = tmp_path / "empty"
+    shutil.copytree(mvtec_root / "cap", empty / "cap")
+    zero = next((empty / "cap" / "test" / "crack").glob("*.png"))
+    zero.write_bytes(b"")
+    with pytest.raises(ValueError, match=rf"{zero.name}.*not an image"):
+        anomaly.load_category(empty, "cap")
+    truncated = tmp_path / "truncated"
+    shutil.copytree(mvtec_root / "cap", truncated / "cap")
+    cut = sorted((truncated / "cap" / "train" / "good").glob("*.png"))[1]
+    cut.write_bytes(cut.read_bytes()[:200])
+    with pytest.raises(ValueError, match=rf"Cannot decode .*{cut.name}.*truncated"):
+        anomaly.load_category(truncated, "cap")
+
 
 def test_plots():
     rng = np.random.default_rng(0)

@@ -552,4 +552,3 @@ def test_cli_streams_and_leaves_only_complete_files(trained_model, tmp_path, cap
     assert sorted(p.name for p in out.iterdir()) == ["a.png"]
     assert cv2.imread(str(out / "a.png")).shape == (32, 40, 3)
     assert "on_error" not in err
-

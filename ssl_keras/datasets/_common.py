@@ -29,7 +29,9 @@ def require_dir(path: str | os.PathLike, what: str, layout: str = "") -> Path:
 
 
 def image_files(folder: Path, what: str) -> list[Path]:
-    """Sorted image files (by extension) directly in ``folder``; ``ValueError`` when none."""
+    """Sorted image files (by extension) directly in ``folder``; ``ValueError`` when none, and
+    a ``ValueError`` naming the file when one's content is no image (empty, text, another
+    format), before any decoding inside ``tf.data`` could fail without a name."""
     found = sorted(
         p
         for p in folder.iterdir()
@@ -40,6 +42,14 @@ def image_files(folder: Path, what: str) -> list[Path]:
             f"{what} folder {str(folder)!r} holds no image files "
             f"({', '.join(pipelines.IMAGE_EXTENSIONS)}). Add images or point to another folder."
         )
+    try:
+        pipelines.check_image_files([str(p) for p in found])
+    except pipelines.NotAnImageError as error:
+        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
+        raise ValueError(
+            f"{what} file {error.files[0]!r} is not an image (empty, or not JPEG, PNG, BMP, "
+            f"GIF, WebP or TIFF content){more}. Re-save or remove it."
+        ) from None
     return found
 
 
