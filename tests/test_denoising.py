@@ -274,3 +274,10 @@ def test_mixed_noise_share_and_seed():
     assert np.all(np.isin(denoising.mixed_noise(images, 1, 0.0).numpy(), [0.0, 0.5, 1.0]))
     with pytest.raises(ValueError, match="gaussian_share"):
         denoising.mixed_noise(images, 0, 1.5)
+
+
+def test_pretraining_a_pool_smaller_than_one_batch_returns(home, deadline):
+    small = dataclasses.replace(TINY, batch_size=64, steps=2, epochs=1)  # 12 training images
+    with deadline(240):
+        model, history = denoising.pretrain_denoiser(small, home / "small", verbose=False)
+    assert len(history["loss"]) == 1 and np.isfinite(history["loss"]).all()

@@ -356,3 +356,17 @@ def test_load_split_names_the_files_it_could_not_decode(tmp_path):
         images, labels, names = transfer.load_split(tmp_path, 16)
     assert images.shape == (6, 16, 16, 3) and names == ["cat", "turtle"]
     assert np.bincount(labels).tolist() == [3, 3]
+
+
+def test_label_efficiency_with_fewer_images_than_a_batch_returns(deadline):
+    rng = np.random.default_rng(1)
+    x = rng.random((6, 16, 16, 3), dtype=np.float32)
+    y = np.array([0, 1] * 3)
+    encoder = models.encoder_from(denoising.build_denoiser(TINY), level=1)
+    budget = transfer.Budget(max_epochs=1, patience=1, batch_size=16, min_steps=1)
+    with deadline(240):
+        rows = transfer.label_efficiency(
+            encoder, x, y, x, y, x, y, (2,), seeds=(0, 1), budget=budget, verbose=False
+        )
+    assert {r["method"] for r in rows} == set(transfer.METHODS)
+    assert all(r["epochs"] == 1 for r in rows if r["method"] != "logistic regression")
