@@ -395,17 +395,20 @@ def _write_png(image: tf.Tensor, path: Path) -> None:
 
 
 class _Deadline(keras.callbacks.Callback):
-    """Stop training once ``seconds`` of wall time have passed (checked after each batch)."""
+    """Stop training once ``seconds`` of wall time have passed (checked after each batch);
+    ``stopped`` says whether it did. The callbacks after it still restore the best epoch."""
 
     def __init__(self, seconds: float):
         super().__init__()
         self.seconds = seconds
+        self.stopped = False
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         if time.perf_counter() - self.start > self.seconds:
+            self.stopped = True
             self.model.stop_training = True
 
 
@@ -1182,21 +1185,6 @@ class CocoForegroundConfig:
     )
 
 
-class TimeBudget(keras.callbacks.Callback):
-    """Stop ``fit`` after the first epoch that ends past ``deadline`` (``time.monotonic()``
-    seconds); the callbacks after it still restore the best epoch."""
-
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline = float(deadline)
-        self.stopped_early = False
-
-    def on_epoch_end(self, epoch, logs=None):
-        if time.monotonic() >= self.deadline:
-            self.stopped_early = True
-            self.model.stop_training = True
-
-
 def resize_map(probabilities, shape: Sequence[int]) -> np.ndarray:
     """A probability map, float ``(h, w)`` in [0, 1], resized bilinearly (antialiased) to
     ``shape`` = ``(H, W)``: how ``ssl-keras segment`` brings predictions to the image size."""
@@ -1341,7 +1329,8 @@ def coco_foreground(context: Context, config: CocoForegroundConfig | None = None
             subset("train"), config.batch_size, training=True, seed=seed, **config.augment
         )
         model = _coco_segmenter(config, seed)
-        timer = TimeBudget(start + budget * (position + 1) / len(context.seeds))
+        # Each seed may use what the seeds before it left of their share.
+        timer = _Deadline(start + budget * (position + 1) / len(context.seeds) - time.monotonic())
         standard = callbacks.standard(
             context.workdir / f"08_seed{seed}",
             monitor="val_dice",
@@ -1359,7 +1348,7 @@ def coco_foreground(context: Context, config: CocoForegroundConfig | None = None
         )
         best = next(c for c in standard if isinstance(c, callbacks.BestEpoch))
         restored.append(f"{best.restored_epoch}/{best.last_epoch}")
-        stopped_by_budget.append(timer.stopped_early)
+        stopped_by_budget.append(timer.stopped)
         maps = [
             tf.sigmoid(model(segmentation.preprocess(image, config.size)[None]))[0, ..., 0].numpy()
             for image in test_images

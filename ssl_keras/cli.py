@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -139,11 +138,8 @@ def _segment_inputs(path: Path) -> list[str]:
         else:
             files = pipelines.check_image_files([str(path)])
     except pipelines.NotAnImageError as error:
-        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
-        raise CommandError(
-            f"input {error.files[0]!r} is not an image (not JPEG, PNG, BMP, GIF, WebP or TIFF "
-            f"content){more}. Delete or re-save it, or move it out of the input folder."
-        ) from None
+        fix = "Delete or re-save it, or move it out of the input folder."
+        raise CommandError(error.describe(fix, prefix="input ")) from None
     stems: dict[str, str] = {}
     for file in files:
         stem = Path(file).stem
@@ -205,22 +201,6 @@ def _load_segmentation_model(path: Path, size: Sequence[int] | None):
     return model, (int(height), int(width)), segmentation.head_activation(model)
 
 
-def _write_png(path: Path, pixels) -> None:
-    """Write uint8 gray, RGB or RGBA pixels to ``path`` via a temporary file + rename."""
-    import cv2
-
-    if pixels.ndim == 3:
-        code = cv2.COLOR_RGBA2BGRA if pixels.shape[-1] == 4 else cv2.COLOR_RGB2BGR
-        pixels = cv2.cvtColor(pixels, code)
-    partial = path.with_name(f".{path.stem}.partial.png")
-    try:
-        if not cv2.imwrite(str(partial), pixels):
-            raise CommandError(f"could not write {str(path)!r}; is the output folder writable?")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _require_paths(args: argparse.Namespace, model_hint: str) -> None:
     """Cheap checks first: they fail fast, before TensorFlow is imported."""
     if not args.input.exists():
@@ -275,7 +255,7 @@ def _run_segment(args: argparse.Namespace) -> int:
             "cutout": postprocess.cutout(pixels, mask),
         }
         for kind, content in outputs.items():
-            _write_png(args.output / f"{stem}_{kind}.png", content)
+            pipelines.write_image(args.output / f"{stem}_{kind}.png", content)
         print(
             f"{Path(file).name}: {width}x{height}, foreground {100 * mask.mean():.1f} % -> "
             f"{stem}_mask.png, {stem}_overlay.png, {stem}_cutout.png"

@@ -671,18 +671,8 @@ def load_colorizer(path: str | os.PathLike) -> keras.Model:
 
 
 def _write_rgb(path: Path, rgb: np.ndarray) -> None:
-    """Write float RGB in [0, 1] to ``path`` (PNG or JPEG by its extension) under a temporary
-    name in the same folder, renamed when complete: ``path`` is never a half-written file."""
-    import cv2
-
-    data = np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        if not cv2.imwrite(str(partial), cv2.cvtColor(data, cv2.COLOR_RGB2BGR)):
-            raise ValueError(f"Could not write {str(path)!r}; check the folder and the extension.")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    """Float RGB in [0, 1] to ``path`` (:func:`ssl_keras.pipelines.write_image`)."""
+    pipelines.write_image(path, np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8))
 
 
 def _output_name(source: str) -> str:
@@ -732,11 +722,8 @@ def colorize_files(
             else pipelines.check_image_files([str(source)])
         )
     except pipelines.NotAnImageError as error:
-        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
-        raise ValueError(
-            f"{error.files[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF, WebP or TIFF "
-            f"content){more}. Delete or re-save it, or move it out of the input folder."
-        ) from None
+        fix = "Delete or re-save it, or move it out of the input folder."
+        raise ValueError(error.describe(fix)) from None
     if source.is_dir():
         if output.exists() and not output.is_dir():
             raise ValueError(

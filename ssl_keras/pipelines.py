@@ -92,13 +92,22 @@ def list_image_files(
 class NotAnImageError(ValueError):
     """A file that should be an image is not one (its first bytes match no image format).
 
-    ``files``: every such file found (the message names the first). Command-line tools catch
-    it to word their own fix; elsewhere it is a ``ValueError`` like any other bad input.
+    ``files``: every such file found (the message names the first). Callers that offer
+    another fix than ``on_error`` (the command line, the dataset loaders) re-word it with
+    :meth:`describe`; elsewhere it is a ``ValueError`` like any other bad input.
     """
 
-    def __init__(self, message: str, files: Sequence[str]):
-        super().__init__(message)
+    def __init__(self, files: Sequence[str], fix: str):
         self.files = list(files)
+        super().__init__(self.describe(fix))
+
+    def describe(self, fix: str, prefix: str = "") -> str:
+        """``prefix`` + the first file, what is wrong with it, how many more, and ``fix``."""
+        more = f" ({len(self.files) - 1} more such files)" if len(self.files) > 1 else ""
+        return (
+            f"{prefix}{self.files[0]!r} is not a readable image (not an image file at all: "
+            f"empty, text, or not JPEG, PNG, BMP, GIF, WebP or TIFF content){more}. {fix}"
+        )
 
 
 def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str]:
@@ -118,10 +127,7 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
         (good if kind else bad).append(path)
     if bad and on_error == "raise":
         raise NotAnImageError(
-            f"{bad[0]!r} is not a readable image (not JPEG, PNG, BMP, GIF, WebP or TIFF content)"
-            f"{f' and {len(bad) - 1} more files' if len(bad) > 1 else ''}. Delete or "
-            "re-save the file, or pass on_error='warn' to skip such files.",
-            bad,
+            bad, "Delete or re-save the file, or pass on_error='warn' to skip such files."
         )
     if bad:
         shown = ", ".join(repr(p) for p in bad[:5])
@@ -132,6 +138,25 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
     if not good:
         raise ValueError("None of the given files is a readable image.")
     return good
+
+
+def write_image(path: str | os.PathLike, pixels: np.ndarray) -> None:
+    """Write uint8 gray ``(H, W)``, RGB or RGBA ``(H, W, 3|4)`` pixels to ``path`` (its
+    extension picks the format, e.g. PNG or JPEG) under a temporary name in the same folder,
+    renamed when complete: ``path`` is never a half-written file, even if the run stops."""
+    import cv2
+
+    path = Path(path)
+    if pixels.ndim == 3:
+        code = cv2.COLOR_RGBA2BGRA if pixels.shape[-1] == 4 else cv2.COLOR_RGB2BGR
+        pixels = cv2.cvtColor(pixels, code)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        if not cv2.imwrite(str(partial), pixels):
+            raise ValueError(f"Could not write {str(path)!r}; check the folder and the extension.")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def undecodable(paths: Sequence[str]) -> list[str]:

@@ -91,7 +91,7 @@ def load_split(
         warnings.simplefilter("ignore")
         listed, _, _ = classfolders.class_folder_files(root, names, on_error="warn")
     if len(images) < len(listed):
-        broken = [path for path in listed if not _decodes(path)]
+        broken = pipelines.undecodable(listed)
         shown = ", ".join(repr(p) for p in broken[:5]) + (" …" if len(broken) > 5 else "")
         warnings.warn(
             f"Skipped {len(listed) - len(images)} of {len(listed)} image files in "
@@ -100,14 +100,6 @@ def load_split(
             stacklevel=2,
         )
     return images.astype(np.float32), labels.astype(np.int32), names
-
-
-def _decodes(path: str) -> bool:
-    try:
-        pipelines.load_image(path)
-    except ValueError:
-        return False
-    return True
 
 
 def sample_per_class(labels, n_per_class: int, seed: int = 0) -> np.ndarray:

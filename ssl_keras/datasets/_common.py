@@ -45,11 +45,7 @@ def image_files(folder: Path, what: str) -> list[Path]:
     try:
         pipelines.check_image_files([str(p) for p in found])
     except pipelines.NotAnImageError as error:
-        more = f" ({len(error.files) - 1} more such files)" if len(error.files) > 1 else ""
-        raise ValueError(
-            f"{what} file {error.files[0]!r} is not an image (empty, or not JPEG, PNG, BMP, "
-            f"GIF, WebP or TIFF content){more}. Re-save or remove it."
-        ) from None
+        raise ValueError(error.describe("Re-save or remove it.", prefix=f"{what} file ")) from None
     return found
 
 
