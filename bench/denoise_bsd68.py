@@ -35,6 +35,7 @@ folders; the colour training photos are ``camvid_segnet/{train,val}`` and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import math
@@ -48,7 +49,7 @@ import numpy as np
 import tensorflow as tf
 
 import ssl_keras  # noqa: F401  (quiets TensorFlow's start-up logging)
-from ssl_keras import baselines, metrics, models, noise, pipelines, report
+from ssl_keras import baselines, denoising, metrics, models, noise, pipelines, report
 from ssl_keras.datasets import denoise
 
 SIGMAS = (15, 25, 50)
@@ -203,6 +204,49 @@ def evaluate(
     return float(np.mean(noisy_scores)), float(np.mean(denoised_scores)), classical
 
 
+def train_denoiser(
+    images: list[np.ndarray],
+    sigma_range: tuple[float, float],
+    seconds: float,
+    seed: int = 0,
+    depth: int = 3,
+    base_filters: int = 32,
+    patch: int = 48,
+    batch_size: int = 16,
+    learning_rate: float = 1e-3,
+) -> tuple[keras.Model, dict[str, object]]:
+    """Notebook 02's residual U-Net (:func:`ssl_keras.denoising.build_denoiser`, head at zero)
+    with as many channels as ``images``, trained with MSE on :func:`training_batches` for
+    ``seconds`` of wall time (cosine learning rate over the budget, XLA on), weights seeded by
+    ``seed``. Returns the model and what training used: ``steps``, ``minutes``,
+    ``cpu_minutes``, ``first_loss``, ``last_loss``, ``parameters``."""
+    channels = images[0].shape[-1]
+    recipe = dataclasses.replace(denoising.recipe("smoke"), depth=depth, base_filters=base_filters)
+    keras.utils.set_random_seed(seed)
+    model = denoising.build_denoiser(
+        recipe, channels, name="gray_denoiser" if channels == 1 else "colour_denoiser"
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", jit_compile=True)
+    budget = TimeBudget(seconds, learning_rate)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    history = model.fit(
+        training_batches(images, patch, batch_size, sigma_range, seed),
+        epochs=10**6,
+        steps_per_epoch=100,
+        callbacks=[budget],
+        verbose=0,
+    )
+    losses = history.history["loss"]
+    return model, {
+        "steps": budget.steps,
+        "minutes": (time.perf_counter() - start) / 60,
+        "cpu_minutes": (time.process_time() - cpu_start) / 60,
+        "first_loss": float(losses[0]),
+        "last_loss": float(losses[-1]),
+        "parameters": models.count_params(model),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, required=True, help="training wall-clock budget")
@@ -257,39 +301,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs",
         flush=True,
     )
-    channels = 1 if gray else 3
-    model = models.unet(
-        (None, None, channels),
-        depth=args.depth,
-        base_filters=args.base_filters,
-        output_channels=channels,
-        output_activation=None,
-        residual=True,
-        name="gray_denoiser" if gray else "colour_denoiser",
-    )
-    head = model.get_layer("head")
-    head.kernel.assign(tf.zeros_like(head.kernel))
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), loss="mse", jit_compile=True)
-    print(f"U-Net depth {args.depth}, base {args.base_filters}: {models.count_params(model)}")
     sigma_range = (args.sigma, args.sigma) if args.sigma else (0.0, args.max_sigma)
     sigmas = (args.sigma,) if args.sigma else SIGMAS
-    budget = TimeBudget(args.minutes * 60.0, args.learning_rate)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    history = model.fit(
-        training_batches(train, args.patch, args.batch_size, sigma_range, args.seed),
-        epochs=10**6,
-        steps_per_epoch=100,
-        callbacks=[budget],
-        verbose=0,
+    model, trained = train_denoiser(
+        train,
+        sigma_range,
+        args.minutes * 60.0,
+        seed=args.seed,
+        depth=args.depth,
+        base_filters=args.base_filters,
+        patch=args.patch,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
     )
-    seconds = time.perf_counter() - start
-    cpu_seconds = time.process_time() - cpu_start
-    losses = history.history["loss"]
+    print(f"U-Net depth {args.depth}, base {args.base_filters}: {trained['parameters']}")
     noise_kind = f"σ={args.sigma}" if args.sigma else f"blind σ∈[0, {args.max_sigma:g}]"
     print(
-        f"trained ({noise_kind}) {budget.steps} steps of {args.batch_size}×{args.patch}² "
-        f"patches in {seconds / 60:.1f} wall-min ({cpu_seconds / 60:.1f} CPU-min); "
-        f"loss {losses[0]:.5f} → {losses[-1]:.5f}",
+        f"trained ({noise_kind}) {trained['steps']} steps of {args.batch_size}×{args.patch}² "
+        f"patches in {trained['minutes']:.1f} wall-min ({trained['cpu_minutes']:.1f} CPU-min); "
+        f"loss {trained['first_loss']:.5f} → {trained['last_loss']:.5f}",
         flush=True,
     )
     if args.save:
@@ -297,9 +327,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     results = {
-        "steps": budget.steps,
-        "minutes": seconds / 60,
-        "cpu_minutes": cpu_seconds / 60,
+        "steps": trained["steps"],
+        "minutes": trained["minutes"],
+        "cpu_minutes": trained["cpu_minutes"],
         "args": vars(args),
     }
     baseline = None if gray else COLOUR_BASELINE

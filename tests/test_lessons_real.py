@@ -4,7 +4,6 @@ removes the cat/turtle colour confound, the seeded split, and clear errors."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -16,12 +15,11 @@ import tensorflow as tf
 from ssl_keras import transfer
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
-lessons_real = importlib.util.module_from_spec(_SPEC)
-sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
-_SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
+sys.path.insert(0, str(ROOT / "bench"))  # bench/ is a folder of scripts, not a package
+import lessons_real  # noqa: E402
+from scoreboard import cats_turtles, frame  # noqa: E402
 
-TINY = lessons_real.CatTurtleConfig(
+TINY = cats_turtles.CatTurtleConfig(
     size=32,
     split=(3, 2, 2),
     label_counts=(2,),
@@ -62,14 +60,14 @@ def sample(tmp_path) -> Path:
 def test_gray_conversion_removes_colour_statistics():
     rng = np.random.default_rng(1)
     colour = rng.uniform(0, 1, (3, 16, 16, 3)).astype(np.float32)
-    gray = lessons_real.to_gray(colour).numpy()
+    gray = frame.to_gray(colour).numpy()
     assert gray.shape == colour.shape
     np.testing.assert_array_equal(gray[..., 0], gray[..., 2])
     # The colour image carries colour statistics; its gray version has exactly those of a
     # plain gray image (none), the same for every image whatever its colours.
-    assert np.abs(lessons_real.colour_statistics(colour)).max() > 0.05
-    stats_gray = lessons_real.colour_statistics(gray)
-    np.testing.assert_allclose(stats_gray, lessons_real.colour_statistics(gray[::-1]), atol=1e-6)
+    assert np.abs(cats_turtles.colour_statistics(colour)).max() > 0.05
+    stats_gray = cats_turtles.colour_statistics(gray)
+    np.testing.assert_allclose(stats_gray, cats_turtles.colour_statistics(gray[::-1]), atol=1e-6)
     np.testing.assert_allclose(stats_gray, 0.0, atol=1e-6)
 
 
@@ -79,39 +77,39 @@ def test_colour_statistics_separate_colour_but_not_gray():
     reddish[..., 0] = 1.0
     plain = np.repeat(rng.uniform(0, 1, (8, 8, 8, 1)), 3, axis=-1).astype(np.float32)
     images, labels = np.concatenate([reddish, plain]), np.repeat([0, 1], 8)
-    colour = lessons_real.colour_statistics(images)
-    gray = lessons_real.colour_statistics(lessons_real.to_gray(images).numpy())
-    on_colour = lessons_real.feature_baseline(colour, labels, colour, labels, (3,), (0, 1))
-    on_gray = lessons_real.feature_baseline(gray, labels, gray, labels, (3,), (0, 1))
+    colour = cats_turtles.colour_statistics(images)
+    gray = cats_turtles.colour_statistics(frame.to_gray(images).numpy())
+    on_colour = cats_turtles.feature_baseline(colour, labels, colour, labels, (3,), (0, 1))
+    on_gray = cats_turtles.feature_baseline(gray, labels, gray, labels, (3,), (0, 1))
     assert on_colour[3] == [1.0, 1.0]
     assert on_gray[3] == [0.5, 0.5]  # one answer for every image: chance
 
 
 def test_split_is_disjoint_and_seeded(sample):
-    files = lessons_real.cat_turtle_files(sample / "cats_turtles")
+    files = cats_turtles.cat_turtle_files(sample / "cats_turtles")
     assert {name: len(paths) for name, paths in files.items()} == {"cat": 7, "turtle": 7}
-    splits = lessons_real.split_per_class(files, (3, 2, 2), seed=0)
+    splits = frame.split_per_class(files, (3, 2, 2), seed=0)
     for name in ("cat", "turtle"):
         chosen = [path for split in splits.values() for path in split[name]]
         assert [len(splits[s][name]) for s in ("train", "val", "test")] == [3, 2, 2]
         assert len(set(chosen)) == 7 and set(chosen) == set(files[name])
-    assert lessons_real.split_per_class(files, (3, 2, 2), seed=0) == splits
-    assert lessons_real.split_per_class(files, (3, 2, 2), seed=1) != splits
+    assert frame.split_per_class(files, (3, 2, 2), seed=0) == splits
+    assert frame.split_per_class(files, (3, 2, 2), seed=1) != splits
     with pytest.raises(ValueError, match="'cat' has 7 images"):
-        lessons_real.split_per_class(files, (5, 2, 2))
+        frame.split_per_class(files, (5, 2, 2))
 
 
 def test_unknown_lesson_and_missing_folders(tmp_path, sample):
-    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     with pytest.raises(ValueError, match="Unknown lesson '99'"):
-        lessons_real.run_lesson("99", context)
+        frame.run_lesson("99", context)
     missing = dataclasses.replace(context, data=tmp_path / "nowhere")
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        lessons_real.run_lesson("04", missing)
+        frame.run_lesson("04", missing)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="cats_turtles"):
-        lessons_real.run_lesson("04", dataclasses.replace(context, data=empty))
+        frame.run_lesson("04", dataclasses.replace(context, data=empty))
     with pytest.raises(SystemExit):
         lessons_real.parse_args(["--lessons", "99", "--data", str(sample)])
     with pytest.raises(SystemExit):
@@ -120,16 +118,16 @@ def test_unknown_lesson_and_missing_folders(tmp_path, sample):
 
 def test_check_record_names_what_is_missing():
     with pytest.raises(ValueError, match="lacks"):
-        lessons_real.check_record({"lesson": "04"})
-    record = {key: None for key in lessons_real.RECORD_KEYS}
+        frame.check_record({"lesson": "04"})
+    record = {key: None for key in frame.RECORD_KEYS}
     record.update(ours={"mean": 0.5}, baselines={}, anchor={"value": None, "why": "none"})
     with pytest.raises(ValueError, match="'ours' needs"):
-        lessons_real.check_record(record)
+        frame.check_record(record)
 
 
 def test_lesson_04_record_and_json(tmp_path, sample):
-    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
-    record = lessons_real.run_lesson("04", context, config=TINY)
+    context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    record = frame.run_lesson("04", context, config=TINY)
     assert record["lesson"] == "04"
     assert record["data"]["labeled"] == {"cat": 7, "turtle": 7}
     assert record["ours"]["n"] == 2 and 0.0 <= record["ours"]["mean"] <= 1.0
@@ -143,9 +141,9 @@ def test_lesson_04_record_and_json(tmp_path, sample):
     assert record["budget_min"] == 1.0
     # Only the train pool pretrains: 3 images per class, no validation or test image.
     assert record["details"]["pretraining"]["train_images"] + 2 == 6
-    table = lessons_real.format_record(record)
+    table = frame.format_record(record)
     assert "ours: SSL (frozen)" in table and "published anchor: none" in table
-    path = lessons_real.write_json([record], tmp_path / "out" / "scores.json")
+    path = frame.write_json([record], tmp_path / "out" / "scores.json")
     loaded = json.loads(path.read_text())
     assert loaded[0]["ours"] == pytest.approx(record["ours"])
-    assert set(lessons_real.RECORD_KEYS) <= set(loaded[0])
+    assert set(frame.RECORD_KEYS) <= set(loaded[0])

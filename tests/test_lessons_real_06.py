@@ -3,7 +3,6 @@ detector, the record of the whole recipe and a clear error for a missing categor
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -13,12 +12,10 @@ import pytest
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
-lessons_real = importlib.util.module_from_spec(_SPEC)
-sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
-_SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
+sys.path.insert(0, str(ROOT / "bench"))  # bench/ is a folder of scripts, not a package
+from scoreboard import frame, grid  # noqa: E402
 
-TINY = lessons_real.GridConfig(
+TINY = grid.GridConfig(
     size=32,
     tile=16,
     tiles_per_image=4,
@@ -68,31 +65,31 @@ def test_mean_deviation_scores_rank_a_departure_from_the_mean_good_image():
     train = rng.uniform(0.4, 0.6, (5, 8, 8, 3)).astype(np.float32)
     same, spot = train.mean(axis=0), train.mean(axis=0).copy()
     spot[2:4, 2:4] = 1.0
-    scores, maps = lessons_real.mean_deviation_scores(train, np.stack([same, spot]))
+    scores, maps = grid.mean_deviation_scores(train, np.stack([same, spot]))
     assert scores.shape == (2,) and maps.shape == (2, 8, 8)
     assert scores[0] == pytest.approx(0.0, abs=1e-6) and scores[1] > 0.01
     assert maps[1, 2:4, 2:4].min() > maps[1].mean()
     with pytest.raises(ValueError, match="one size"):
-        lessons_real.mean_deviation_scores(train, train[:, :4])
+        grid.mean_deviation_scores(train, train[:, :4])
 
 
 def test_random_tiles_are_seeded_crops_of_each_image():
     images = np.arange(2 * 8 * 8 * 1, dtype=np.float32).reshape(2, 8, 8, 1)
-    tiles = lessons_real.random_tiles(images, 4, 3, seed=0)
+    tiles = grid.random_tiles(images, 4, 3, seed=0)
     assert tiles.shape == (6, 4, 4, 1)
     for index, tile in enumerate(tiles):
         source = images[index // 3, ..., 0]  # image by image: 3 tiles of each
         top, left = np.argwhere(source == tile[0, 0, 0])[0]
         np.testing.assert_array_equal(source[top : top + 4, left : left + 4], tile[..., 0])
-    np.testing.assert_array_equal(tiles, lessons_real.random_tiles(images, 4, 3, seed=0))
-    assert not np.array_equal(tiles, lessons_real.random_tiles(images, 4, 3, seed=1))
+    np.testing.assert_array_equal(tiles, grid.random_tiles(images, 4, 3, seed=0))
+    assert not np.array_equal(tiles, grid.random_tiles(images, 4, 3, seed=1))
     with pytest.raises(ValueError, match="tile must be in"):
-        lessons_real.random_tiles(images, 9, 3)
+        grid.random_tiles(images, 9, 3)
 
 
 def test_lesson_06_record_and_json(tmp_path, sample):
-    context = lessons_real.Context(sample, 0.2, (0, 1), tmp_path / "work")
-    record = lessons_real.run_lesson("06", context, config=TINY)
+    context = frame.Context(sample, 0.2, (0, 1), tmp_path / "work")
+    record = frame.run_lesson("06", context, config=TINY)
     assert record["lesson"] == "06"
     assert record["data"]["test_good"] == 2 and record["data"]["test_defect"] == 3
     assert record["data"]["train_good"] == 6
@@ -117,13 +114,13 @@ def test_lesson_06_record_and_json(tmp_path, sample):
     assert goal["met"] == (record["ours"]["mean"] >= 0.90)
     assert record["anchor"]["value"] == 0.999 and "scratch" in record["anchor"]["compute"]
     assert record["data"]["pretext_trained_on"] == "4 random 16² tiles per good image"
-    table = lessons_real.format_record(record)
+    table = frame.format_record(record)
     assert "== 06" in table and "pretext vs untrained, image AUROC" in table
-    loaded = json.loads(lessons_real.write_json([record], tmp_path / "scores.json").read_text())
+    loaded = json.loads(frame.write_json([record], tmp_path / "scores.json").read_text())
     assert loaded[0]["ours"] == pytest.approx(record["ours"])
 
 
 def test_lesson_06_names_a_missing_category(tmp_path, sample):
-    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     with pytest.raises(FileNotFoundError, match="screw.*train.*good"):
-        lessons_real.run_lesson("06", context, config=lessons_real.GridConfig(category="screw"))
+        frame.run_lesson("06", context, config=grid.GridConfig(category="screw"))

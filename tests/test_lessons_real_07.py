@@ -3,7 +3,6 @@ own resolution, the per-pixel prior, and one end-to-end record."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -12,10 +11,8 @@ import pytest
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
-lessons_real = importlib.util.module_from_spec(_SPEC)
-sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
-_SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
+sys.path.insert(0, str(ROOT / "bench"))  # bench/ is a folder of scripts, not a package
+from scoreboard import camvid, frame  # noqa: E402
 
 NATIVE = (36, 48)  # (H, W) of the generated frames and labels: CamVid's 4:3 at a tenth
 
@@ -66,22 +63,22 @@ def test_upsampled_logits_match_labels_at_the_native_size():
     logits = np.zeros((1, 9, 12, 11), np.float32)
     logits[0, :, :6, 0] = 5.0
     logits[0, :, 6:, 1] = 5.0
-    classes = lessons_real.upsample_classes(logits, NATIVE)
+    classes = camvid.upsample_classes(logits, NATIVE)
     expected = np.zeros(NATIVE, np.int32)
     expected[:, 24:] = 1
     assert classes.shape == (1, *NATIVE) and classes.dtype == np.int32
     np.testing.assert_array_equal(classes[0], expected)
     with pytest.raises(ValueError, match="logits must be"):
-        lessons_real.upsample_classes(np.zeros((9, 12, 11)), NATIVE)
+        camvid.upsample_classes(np.zeros((9, 12, 11)), NATIVE)
 
 
 def test_pixel_prior_is_the_most_frequent_class_per_position():
     masks = np.array([[[0, 1], [11, 2]], [[0, 2], [11, 2]], [[3, 2], [11, 11]]])
-    prior = lessons_real.pixel_prior(masks, fallback=5)
+    prior = camvid.pixel_prior(masks, fallback=5)
     # Void never votes: a position void in every mask gets the fallback (majority) class.
     np.testing.assert_array_equal(prior, [[0, 2], [5, 2]])
     with pytest.raises(ValueError, match="N ≥ 1"):
-        lessons_real.pixel_prior(np.zeros((0, 2, 2)), fallback=0)
+        camvid.pixel_prior(np.zeros((0, 2, 2)), fallback=0)
 
 
 def test_stack_masks_names_mixed_sizes():
@@ -90,14 +87,14 @@ def test_stack_masks_names_mixed_sizes():
         output_signature=tf.TensorSpec((None, None, 1), tf.int32),
     )
     with pytest.raises(ValueError, match="several sizes"):
-        lessons_real.stack_masks(masks)
+        camvid.stack_masks(masks)
 
 
 def test_native_confusion_of_a_constant_model_is_the_majority_baseline(data):
     import keras
 
     from ssl_keras import segmentation
-    from ssl_keras.datasets import camvid
+    from ssl_keras.datasets import camvid as camvid_data
 
     root = data / "camvid_segnet"
     # A model whose logits always favour class 3 (road), whatever its input size.
@@ -107,16 +104,16 @@ def test_native_confusion_of_a_constant_model_is_the_majority_baseline(data):
     bias = np.zeros(11, np.float32)
     bias[3] = 1.0
     model.layers[-1].set_weights([np.zeros((1, 1, 3, 11), np.float32), bias])
-    images = camvid.camvid_dataset(root, "val", size=(12, 16)).map(lambda i, m: i)
-    masks = camvid.camvid_dataset(root, "val").map(lambda i, m: m)
-    matrix = lessons_real.native_confusion(model, images, masks, batch_size=2)
-    counts = segmentation.class_pixel_counts(lessons_real.stack_masks(masks), 11, 11)
+    images = camvid_data.camvid_dataset(root, "val", size=(12, 16)).map(lambda i, m: i)
+    masks = camvid_data.camvid_dataset(root, "val").map(lambda i, m: m)
+    matrix = camvid.native_confusion(model, images, masks, batch_size=2)
+    counts = segmentation.class_pixel_counts(camvid.stack_masks(masks), 11, 11)
     np.testing.assert_array_equal(matrix, segmentation.constant_prediction_confusion(counts, 3))
     assert matrix.sum() == 3 * NATIVE[0] * (NATIVE[1] - 2)  # void columns not counted
 
 
 def test_lesson_07_record_on_a_tiny_camvid_folder(data, tmp_path):
-    config = lessons_real.CamVidConfig(
+    config = camvid.CamVidConfig(
         size=(12, 16),
         batch_size=4,
         selection=2,
@@ -124,8 +121,8 @@ def test_lesson_07_record_on_a_tiny_camvid_folder(data, tmp_path):
         patience=1,
         pretrain_share=0.0,  # lesson 04's tests cover the denoiser's pretraining
     )
-    context = lessons_real.Context(data, 0.5, (0, 1), tmp_path / "work")
-    record = lessons_real.run_lesson("07", context, config=config)
+    context = frame.Context(data, 0.5, (0, 1), tmp_path / "work")
+    record = frame.run_lesson("07", context, config=config)
     assert record["lesson"] == "07"
     ours = record["ours"]
     assert ours["n"] == 2 and 0.0 <= ours["mean"] <= 1.0
@@ -139,5 +136,5 @@ def test_lesson_07_record_on_a_tiny_camvid_folder(data, tmp_path):
     assert len(details["restored_epoch_of_epochs_run"]["U-Net"]) == 2
     assert details["pretraining"] == {"encoder": "from scratch (pretrain_share 0)"}
     assert details["goal"]["short_by"] == pytest.approx(max(0.0, 0.45 - ours["mean"]))
-    text = lessons_real.format_record(record)
+    text = frame.format_record(record)
     assert "SegNet-Basic" in text and "per-pixel prior" in text

@@ -4,7 +4,6 @@ scoring, the centre-prior and all-foreground baselines, the seeded split and the
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -14,12 +13,10 @@ import pytest
 import tensorflow as tf
 
 ROOT = Path(__file__).resolve().parents[1]
-_SPEC = importlib.util.spec_from_file_location("lessons_real", ROOT / "bench" / "lessons_real.py")
-lessons_real = importlib.util.module_from_spec(_SPEC)
-sys.modules["lessons_real"] = lessons_real  # dataclasses look their module up there
-_SPEC.loader.exec_module(lessons_real)  # bench/ is a folder of scripts, not a package
+sys.path.insert(0, str(ROOT / "bench"))  # bench/ is a folder of scripts, not a package
+from scoreboard import coco, frame  # noqa: E402
 
-TINY = lessons_real.CocoForegroundConfig(
+TINY = coco.CocoForegroundConfig(
     size=32,
     split=(4, 2, 3),
     depth=2,
@@ -89,34 +86,34 @@ def test_native_scores_resize_each_map_to_its_mask():
     truth_a[:, :4] = 1
     truth_b = np.ones((10, 4), np.int32)
     left_half = np.array([[1.0, 0.0]])  # a (1, 2) map: left half foreground at any size
-    result = lessons_real.native_scores([left_half, np.ones((3, 3))], [truth_a, truth_b])
+    result = coco.native_scores([left_half, np.ones((3, 3))], [truth_a, truth_b])
     np.testing.assert_allclose(result["dice"], [1.0, 1.0])
-    everything = lessons_real.native_scores([np.ones((1, 1))], [truth_a])
+    everything = coco.native_scores([np.ones((1, 1))], [truth_a])
     np.testing.assert_allclose(everything["dice"], [2 * 24 / (24 + 48)])
     np.testing.assert_allclose(everything["iou"], [0.5])
     with pytest.raises(ValueError, match="one probability map per mask"):
-        lessons_real.native_scores([left_half], [truth_a, truth_b])
+        coco.native_scores([left_half], [truth_a, truth_b])
     with pytest.raises(ValueError, match="one \\(h, w\\) map"):
-        lessons_real.resize_map(np.ones((2, 2, 1)), (4, 4))
+        coco.resize_map(np.ones((2, 2, 1)), (4, 4))
 
 
 def test_centre_prior_is_the_mask_frequency_at_the_best_level():
     masks = np.zeros((4, 4, 4), np.int32)
     masks[:, 1:3, 1:3] = 1  # every mask holds the centre
     masks[0, 0, 0] = 1  # one stray corner pixel
-    prior, level = lessons_real.centre_prior(masks[..., None], (0.2, 0.5, 0.9))
+    prior, level = coco.centre_prior(masks[..., None], (0.2, 0.5, 0.9))
     assert prior.shape == (4, 4) and prior.dtype == np.float32
     assert prior[1, 1] == 1.0 and prior[0, 0] == 0.25 and prior[3, 3] == 0.0
     assert level == 0.5  # 0.2 takes in the corner, which only one mask has
     with pytest.raises(ValueError, match="non-empty batch"):
-        lessons_real.centre_prior(np.zeros((0, 4, 4)), (0.5,))
+        coco.centre_prior(np.zeros((0, 4, 4)), (0.5,))
     with pytest.raises(ValueError, match="at least one level"):
-        lessons_real.centre_prior(masks, ())
+        coco.centre_prior(masks, ())
 
 
 def test_lesson_08_record_and_json(tmp_path, sample, capsys):
-    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
-    record = lessons_real.run_lesson("08", context, config=TINY)
+    context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    record = frame.run_lesson("08", context, config=TINY)
     assert record["lesson"] == "08" and record["budget_min"] == 1.0
     data = record["data"]
     assert data["images"] == 9 and data["split"] == {"train": 4, "val": 2, "test": 3}
@@ -138,18 +135,18 @@ def test_lesson_08_record_and_json(tmp_path, sample, capsys):
     assert details["goal"]["met"] == (details["goal"]["short_by"] == 0.0)
     assert record["anchor"]["value"] is None and record["anchor"]["why"]
     assert "restored the weights of epoch" in capsys.readouterr().out
-    table = lessons_real.format_record(record)
+    table = frame.format_record(record)
     assert "ours: U-Net" in table and "all foreground" in table
-    path = lessons_real.write_json([record], tmp_path / "out" / "scores.json")
+    path = frame.write_json([record], tmp_path / "out" / "scores.json")
     assert json.loads(path.read_text())[0]["ours"] == pytest.approx(record["ours"])
 
 
 def test_lesson_08_errors_name_the_split_and_the_folder(tmp_path, sample):
-    context = lessons_real.Context(sample, 1.0, (0, 1), tmp_path / "work")
+    context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     too_many = dataclasses.replace(TINY, split=(6, 2, 3))
     with pytest.raises(ValueError, match="has 9 images"):
-        lessons_real.run_lesson("08", context, config=too_many)
+        frame.run_lesson("08", context, config=too_many)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="coco_mini"):
-        lessons_real.run_lesson("08", dataclasses.replace(context, data=empty))
+        frame.run_lesson("08", dataclasses.replace(context, data=empty))
