@@ -49,6 +49,7 @@ from scoreboard.frame import (  # noqa: E402
     Context,
     default_data,
     format_record,
+    markdown,
     run_lesson,
     write_json,
 )
@@ -94,6 +95,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=5, help="seeds of each repeated run (≥ 2)")
     parser.add_argument("--data", type=Path, default=default_data(), help="real-sample root")
     parser.add_argument("--json", type=Path, default=None, help="write all records here")
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="write the scoreboard table (Markdown) here"
+    )
     args = parser.parse_args(argv)
     if args.seeds < 2:
         parser.error(f"--seeds must be ≥ 2 for an interval, got {args.seeds}.")
@@ -123,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         records.append(record)
         if args.json is not None:  # after each lesson, so a later failure keeps the earlier
             write_json(records, args.json)
+        if args.markdown is not None:
+            args.markdown.write_text(markdown(records), encoding="utf-8")
     return records
 
 

@@ -627,7 +627,16 @@ def colorize(model: keras.Model, images, batch_size: int = 16) -> np.ndarray:
         )
     target_h, target_w = model_size(model)
     target = (target_h or height, target_w or width)
-    lightness = color.rgb_to_lab(images)[..., :1]
+    rows = _strip_rows(width, int(images.shape[0]))
+    # Colour conversions run strip by strip: on a 24-megapixel photo the whole-image
+    # conversion's temporaries took ~20× the image's float size (5.7 GB peak).
+    lightness = np.concatenate(
+        [
+            color.rgb_to_lab(images[:, r : r + rows])[..., :1].numpy()
+            for r in range(0, height, rows)
+        ],
+        axis=1,
+    )
     small = lightness
     if target != (height, width):
         small = tf.image.resize(lightness, target, method="bilinear", antialias=True)
@@ -639,9 +648,21 @@ def colorize(model: keras.Model, images, batch_size: int = 16) -> np.ndarray:
         ]
     )
     if target != (height, width):
-        ab = tf.image.resize(ab, (height, width), method="bilinear")
-    rgb = color.lab_parts_to_rgb(lightness, ab).numpy()
+        ab = tf.image.resize(ab, (height, width), method="bilinear").numpy()
+    rgb = np.empty((*lightness.shape[:3], 3), np.float32)
+    for r in range(0, height, rows):
+        rgb[:, r : r + rows] = color.lab_parts_to_rgb(
+            lightness[:, r : r + rows], ab[:, r : r + rows]
+        ).numpy()
     return rgb[0] if single else rgb
+
+
+STRIP_PIXELS = 1 << 20  # pixels per colour-conversion strip in colorize()
+
+
+def _strip_rows(width: int, count: int) -> int:
+    """Rows per strip so that ``count`` images' strips hold about :data:`STRIP_PIXELS`."""
+    return max(1, STRIP_PIXELS // max(1, width * count))
 
 
 def load_colorizer(path: str | os.PathLike) -> keras.Model:

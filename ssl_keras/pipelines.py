@@ -90,36 +90,79 @@ def list_image_files(
 
 
 class NotAnImageError(ValueError):
-    """A file that should be an image is not one (its first bytes match no image format).
+    """A file that should be an image is not a readable one: its first bytes match no image
+    format, or it starts like one but does not decode (cut short by an interrupted download
+    or copy, or corrupt).
 
-    ``files``: every such file found (the message names the first). Callers that offer
-    another fix than ``on_error`` (the command line, the dataset loaders) re-word it with
-    :meth:`describe`; elsewhere it is a ``ValueError`` like any other bad input.
+    ``files``: every such file found (the message names the first); ``broken``: those of
+    them that start like an image but do not decode. Callers that offer another fix than
+    ``on_error`` (the command line, the dataset loaders) re-word it with :meth:`describe`;
+    elsewhere it is a ``ValueError`` like any other bad input.
     """
 
-    def __init__(self, files: Sequence[str], fix: str):
+    def __init__(self, files: Sequence[str], fix: str, broken: Sequence[str] = ()):
         self.files = list(files)
+        self.broken = [f for f in self.files if f in set(broken)]
         super().__init__(self.describe(fix))
 
     def describe(self, fix: str, prefix: str = "") -> str:
         """``prefix`` + the first file, what is wrong with it, how many more, and ``fix``."""
         more = f" ({len(self.files) - 1} more such files)" if len(self.files) > 1 else ""
-        return (
-            f"{prefix}{self.files[0]!r} is not a readable image (not an image file at all: "
-            f"empty, text, or not JPEG, PNG, BMP, GIF, WebP or TIFF content){more}. {fix}"
-        )
+        if self.files[0] in self.broken:
+            what = (
+                "it starts like an image but does not decode: cut short by an interrupted "
+                "download or copy, or corrupt"
+            )
+        else:
+            what = (
+                "not an image file at all: empty, text, or not JPEG, PNG, BMP, GIF, WebP or "
+                "TIFF content"
+            )
+        return f"{prefix}{self.files[0]!r} is not a readable image ({what}){more}. {fix}"
+
+
+def _ends_complete(path: str, kind: str) -> bool:
+    """Whether a file of format ``kind`` ends as that format ends: a JPEG with its end
+    marker, a PNG with its ``IEND`` chunk, a GIF with its trailer, a WebP or BMP at least as
+    long as its header says. Reads at most the first 16 and the last 1,024 bytes; TIFF is
+    not checked (its layout has no fixed end). A file cut short fails; a complete file
+    with data appended (a motion photo's video after the JPEG) may fail too, so a failing
+    file is decoded before it is called broken (:func:`check_image_files`)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+        handle.seek(max(0, size - 1024))
+        tail = handle.read().rstrip(b"\x00")  # zero padding after the end is harmless
+    if kind == "jpeg":
+        return tail.endswith(b"\xff\xd9")
+    if kind == "png":
+        return b"IEND\xaeB`\x82" in tail[-32:]
+    if kind == "gif":
+        return tail.endswith(b";")
+    if kind == "webp":
+        return size >= int.from_bytes(head[4:8], "little") + 8
+    if kind == "bmp":
+        return size >= int.from_bytes(head[2:6], "little")
+    return True
 
 
 def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str]:
-    """Keep the paths whose content starts like a JPEG/PNG/BMP/GIF/WebP/TIFF file.
+    """Keep the paths whose content is a JPEG/PNG/BMP/GIF/WebP/TIFF image that decodes.
 
-    ``on_error="raise"`` raises :class:`NotAnImageError` (a ``ValueError``) naming the first
-    bad file; ``"warn"`` skips bad files with one warning that names them and counts them.
+    Every file's first bytes name its format; its last bytes show whether it is complete
+    (:func:`_ends_complete`, a read of 1 KiB), and only a file that does not end as its
+    format ends is decoded, so a file cut short is named here, before a ``tf.data``
+    pipeline would fail on it without a name. ``on_error="raise"`` raises
+    :class:`NotAnImageError` (a ``ValueError``) naming the first bad file; ``"warn"`` skips
+    bad files with one warning that names them and counts them.
     """
-    good, bad = [], []
+    good, bad, broken = [], [], []
     for path in paths:
         try:
             kind = sniff_format(path)
+            if kind and not _ends_complete(path, kind) and undecodable([path]):
+                broken.append(path)
+                kind = None
         except OSError as error:
             kind = None
             if on_error == "raise":
@@ -127,12 +170,16 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
         (good if kind else bad).append(path)
     if bad and on_error == "raise":
         raise NotAnImageError(
-            bad, "Delete or re-save the file, or pass on_error='warn' to skip such files."
+            bad,
+            "Delete or re-save the file, or pass on_error='warn' to skip such files.",
+            broken=broken,
         )
     if bad:
         shown = ", ".join(repr(p) for p in bad[:5])
+        cut = f"; {len(broken)} of them cut short or corrupt" if broken else ""
         warnings.warn(
-            f"Skipped {len(bad)} unreadable image file(s): {shown}{' …' if len(bad) > 5 else ''}",
+            f"Skipped {len(bad)} of {len(paths)} image files that are not readable images"
+            f"{cut}: {shown}{' …' if len(bad) > 5 else ''}",
             stacklevel=2,
         )
     if not good:

@@ -267,7 +267,7 @@ def test_load_category_and_bad_folders(mvtec_root, tmp_path):
     shutil.copytree(mvtec_root / "cap", truncated / "cap")
     cut = sorted((truncated / "cap" / "train" / "good").glob("*.png"))[1]
     cut.write_bytes(cut.read_bytes()[:200])
-    with pytest.raises(ValueError, match=rf"Cannot decode .*{cut.name}.*truncated"):
+    with pytest.raises(ValueError, match=rf"{cut.name}.*does not decode: cut short"):
         anomaly.load_category(truncated, "cap")
 
 

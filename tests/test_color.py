@@ -469,6 +469,19 @@ def test_colorize_keeps_original_resolution_and_lightness(trained_model):
         colorize.colorize(model, np.zeros((8, 40, 3), np.float32))
 
 
+def test_colorize_in_strips_equals_the_whole_image(trained_model, monkeypatch):
+    """The colour conversions run in strips of rows to bound memory on large photos; the
+    result must not depend on where the strips are cut."""
+    model = colorize.load_colorizer(trained_model)
+    rng = np.random.default_rng(5)
+    images = rng.uniform(0, 1, (2, 37, 45, 3)).astype(np.float32)
+    whole = colorize.colorize(model, images)
+    monkeypatch.setattr(colorize, "STRIP_PIXELS", 7 * 45 * 2)  # 7 rows per strip
+    assert colorize._strip_rows(45, 2) == 7
+    np.testing.assert_allclose(colorize.colorize(model, images), whole, atol=1e-6)
+    np.testing.assert_allclose(colorize.colorize(model, images[1]), whole[1], atol=1e-6)
+
+
 def test_cli_file_and_folder(trained_model, tmp_path):
     rng = np.random.default_rng(3)
     folder = tmp_path / "in"
@@ -541,14 +554,23 @@ def test_cli_streams_and_leaves_only_complete_files(trained_model, tmp_path, cap
     folder = tmp_path / "in"
     folder.mkdir()
     _write(folder / "a.png", np.full((32, 40, 3), 90, np.uint8))
-    whole = cv2.imencode(".png", np.full((32, 32, 3), 30, np.uint8))[1].tobytes()
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    whole = bytearray(cv2.imencode(".png", pixels)[1].tobytes())
     (folder / "b.png").write_bytes(whole[: len(whole) // 2])  # a PNG header, then cut off
     _write(folder / "c.png", np.full((32, 32, 3), 150, np.uint8))
     out = tmp_path / "out"
     code = _cli("colorize", "--input", str(folder), "--model", trained_model, "--output", str(out))
     err = capsys.readouterr().err
+    # A file cut short is found by its missing end when the folder is listed: nothing starts.
+    assert code != 0 and "b.png" in err and "does not decode" in err
+    assert not out.exists() or not list(out.iterdir())
+    # A file that ends well but is corrupt inside fails only when decoded: the images before
+    # it are finished, whole, and nothing is half-written.
+    whole[len(whole) // 2 : len(whole) // 2 + 40] = bytes(40)
+    (folder / "b.png").write_bytes(bytes(whole))
+    code = _cli("colorize", "--input", str(folder), "--model", trained_model, "--output", str(out))
+    err = capsys.readouterr().err
     assert code != 0 and "b.png" in err
-    # a.png was finished before b.png failed: it is there, whole; nothing half-written.
     assert sorted(p.name for p in out.iterdir()) == ["a.png"]
     assert cv2.imread(str(out / "a.png")).shape == (32, 40, 3)
     assert "on_error" not in err

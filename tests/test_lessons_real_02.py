@@ -82,6 +82,9 @@ def test_lesson_02_record(data, tmp_path, name, headline, trained, tested):
     text = frame.format_record(record)
     assert "goal" in text and headline in text
     frame.write_json([record], tmp_path / "out.json")
+    table = frame.markdown([record, record]).splitlines()
+    assert len(table) == 4 and table[2].startswith(f"| {name} ")
+    assert ("met" if goal["met"] else "missed by") in table[2] and "(2 seeds)" in table[2]
 
 
 def test_lesson_02_names_a_missing_test_set(data, tmp_path):

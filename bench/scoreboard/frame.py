@@ -210,6 +210,46 @@ def format_record(record: Mapping[str, object]) -> str:
     return "\n".join(lines)
 
 
+def _cell(stat: Mapping[str, object], digits: int) -> str:
+    value = f"{float(stat['mean']):.{digits}f}"
+    if int(stat["n"]) > 1:
+        value += f" ± {float(stat['half']):.{digits}f}"
+    return value
+
+
+def markdown(records: Sequence[Mapping[str, object]], digits: int = 3) -> str:
+    """The scoreboard as one Markdown table, a row per lesson: ours (mean ± 95 % over the
+    seeds), its baselines, the published anchor, the goal and the compute (CPU and wall
+    minutes on the named CPU)."""
+    rows = [
+        "| lesson | metric | ours | baselines | published | goal | compute |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for record in records:
+        ours = record["ours"]
+        baselines = "; ".join(
+            f"{name} {_cell(stat, digits)}" for name, stat in record["baselines"].items()
+        )
+        anchor = record["anchor"]
+        published = (
+            f"{anchor['value']} ({anchor['source']})" if anchor["value"] is not None else "none"
+        )
+        goal = record.get("details", {}).get("goal")
+        if goal:
+            verdict = "met" if goal["met"] else f"missed by {goal['short_by']:.{digits}f}"
+        else:
+            verdict = "–"
+        compute = (
+            f"{record['cpu_s'] / 60:.0f} CPU-min, {record['wall_s'] / 60:.0f} min ({record['cpu']})"
+        )
+        rows.append(
+            f"| {record['lesson']} {record['title']} | {ours['metric']} | "
+            f"{_cell(ours, digits)} ({ours['n']} seeds) | {baselines} | {published} | "
+            f"{verdict} | {compute} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
 def rounded(stat: Mapping[str, float]) -> dict[str, object]:
     return {"mean": stat["mean"], "± 95 %": stat["half"], "seeds": stat["n"]}
 

@@ -42,11 +42,18 @@ def image_files(folder: Path, what: str) -> list[Path]:
             f"{what} folder {str(folder)!r} holds no image files "
             f"({', '.join(pipelines.IMAGE_EXTENSIONS)}). Add images or point to another folder."
         )
+    check_images([str(p) for p in found], what)
+    return found
+
+
+def check_images(paths: Sequence[str], what: str) -> None:
+    """Raise ``ValueError`` naming the first of ``paths`` that is no image or does not decode
+    (:func:`ssl_keras.pipelines.check_image_files`: a cut-short file is found by its last
+    bytes), so no ``tf.data`` pipeline fails on it later without a name."""
     try:
-        pipelines.check_image_files([str(p) for p in found])
+        pipelines.check_image_files(paths)
     except pipelines.NotAnImageError as error:
         raise ValueError(error.describe("Re-save or remove it.", prefix=f"{what} file ")) from None
-    return found
 
 
 def pair_by_stem(

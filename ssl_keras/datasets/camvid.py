@@ -98,6 +98,8 @@ def camvid_files(root: str | os.PathLike, split: str = "train") -> tuple[list[st
             labels.append(str(label))
         if not images:
             raise ValueError(f"{str(list_file)!r} lists no image pairs.")
+        _common.check_images(images, "CamVid image")
+        _common.check_images(labels, "CamVid label")
         return images, labels
     image_dir = _common.require_dir(base / split, f"CamVid {split!r} image", _SEGNET_LAYOUT)
     label_dir = _common.require_dir(

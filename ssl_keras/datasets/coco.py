@@ -170,4 +170,5 @@ def coco_dataset(
     image_dir = Path(image_dir) if image_dir else base / split
     cache_dir = Path(cache_dir) if cache_dir else base / "masks" / f"{split}_{mode}"
     images, masks, names = build_coco_masks(annotation_file, image_dir, cache_dir, mode, on_missing)
+    _common.check_images(images, "COCO image")
     return _common.paired_dataset(images, masks, size), names
