@@ -515,7 +515,8 @@ def pretext_model(
             fresh one from ``models.unet(input_shape, depth, base_filters)``. The model is
             built under :func:`ssl_keras.runtime.scope`; under a multi-replica strategy,
             load or build ``encoder`` inside that scope too.
-        depth, base_filters, batch_norm: size and normalization of the fresh encoder.
+        depth, base_filters, batch_norm: size and normalization of the fresh encoder
+            (ignored when ``encoder`` is given).
         bn_momentum: momentum of the encoder's BatchNormalization moving statistics. Keras's
             0.99 averages over ~100 steps, which lags behind the weights in a short run
             (inference-mode accuracy then trails training-mode accuracy badly); 0.9 keeps up.
@@ -529,7 +530,11 @@ def pretext_model(
     with runtime.scope():  # a model to train: under the active strategy
         if encoder is None:
             unet = models.unet(
-                input_shape, depth=depth, base_filters=base_filters, name=f"{name}_unet"
+                input_shape,
+                depth=depth,
+                base_filters=base_filters,
+                batch_norm=batch_norm,
+                name=f"{name}_unet",
             )
             encoder = models.encoder_from(unet, name="encoder")
         if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:

@@ -424,17 +424,16 @@ def head_activation(model: keras.Model) -> str:
 
 
 def predict_masks(
-    model: keras.Model, ds: tf.data.Dataset, threshold: float = 0.5
+    model: keras.Model, ds: tf.data.Dataset
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run ``model`` over batches of ``(image, mask)``; return NumPy ``(images, truth,
     output)``: images float32 ``(N, H, W, 3)``, truth int32 ``(N, H, W)``, and output
     float32 ``(N, H, W)`` foreground probabilities for a one-channel model (logits or
     sigmoid head) or int32 ``(N, H, W)`` argmax classes for a multi-channel one.
 
-    ``threshold`` is not applied here (use :func:`ssl_keras.postprocess.threshold`); it is
-    only checked, so a bad value fails before the (slow) prediction.
+    Probabilities are returned as they are: threshold them with
+    :func:`ssl_keras.postprocess.threshold`.
     """
-    check_range(threshold, "threshold", 0.0, 1.0, low_open=True)
     activation = head_activation(model)
     images, truths, outputs = [], [], []
     for image, mask in ds:

@@ -226,6 +226,13 @@ def test_model_embeddings_and_map_shape_equal_image_shape():
     assert np.isfinite(maps).all()
 
 
+def test_pretext_model_builds_its_fresh_encoder_with_or_without_batch_norm():
+    for batch_norm in (True, False):
+        model = anomaly.pretext_model((16, 16, 3), depth=2, base_filters=4, batch_norm=batch_norm)
+        kinds = {type(layer).__name__ for layer in model.get_layer("encoder")._flatten_layers()}
+        assert ("BatchNormalization" in kinds) == batch_norm
+
+
 def test_load_category_and_bad_folders(mvtec_root, tmp_path):
     data = anomaly.load_category(mvtec_root, "weave", size=24, holdout=0.34)
     assert data.grayscale and data.train.shape == (4, 24, 24, 3) and len(data.holdout) == 2
