@@ -85,6 +85,8 @@ def test_lesson_02_record(data, tmp_path, name, headline, trained, tested):
     table = frame.markdown([record, record]).splitlines()
     assert len(table) == 4 and table[2].startswith(f"| {name} ")
     assert ("met" if goal["met"] else "missed by") in table[2] and "(2 seeds)" in table[2]
+    record["baselines"]["mean |x|"] = record["baselines"]["noisy input"]
+    assert frame.markdown([record]).splitlines()[2].count(" | ") == 6  # "|" in a cell escaped
 
 
 def test_lesson_02_names_a_missing_test_set(data, tmp_path):

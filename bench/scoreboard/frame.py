@@ -242,11 +242,16 @@ def markdown(records: Sequence[Mapping[str, object]], digits: int = 3) -> str:
         compute = (
             f"{record['cpu_s'] / 60:.0f} CPU-min, {record['wall_s'] / 60:.0f} min ({record['cpu']})"
         )
-        rows.append(
-            f"| {record['lesson']} {record['title']} | {ours['metric']} | "
-            f"{_cell(ours, digits)} ({ours['n']} seeds) | {baselines} | {published} | "
-            f"{verdict} | {compute} |"
-        )
+        cells = [
+            f"{record['lesson']} {record['title']}",
+            ours["metric"],
+            f"{_cell(ours, digits)} ({ours['n']} seeds)",
+            baselines,
+            published,
+            verdict,
+            compute,
+        ]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows) + "\n"
 
 
