@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ssl_keras import pipelines
 
-from .frame import Context, deterministic, lesson, rounded, stats
+from .frame import Context, at_least, deterministic, lesson, rounded, stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ holds denoise_bsd68
 import denoise_bsd68  # noqa: E402
@@ -187,12 +187,12 @@ def denoise_lesson(name: str, context: Context, config: DenoiseConfig | None = N
         },
         "details": {
             "arms": arms,
-            "goal": {
-                "psnr_db": goal_value,
-                "rule": f"≥ {goal_anchor}" + (f" − {margin} dB" if margin else ""),
-                "met": ours["mean"] >= goal_value,
-                "short_by": max(0.0, goal_value - ours["mean"]),
-            },
+            "goal": at_least(
+                "psnr_db",
+                goal_value,
+                ours["mean"],
+                rule=f"≥ {goal_anchor}" + (f" − {margin} dB" if margin else ""),
+            ),
             "training": [
                 {k: round(v, 4) if isinstance(v, float) else v for k, v in run.items()}
                 for run in runs

@@ -264,6 +264,17 @@ def deterministic(value: float) -> dict[str, float | int]:
     return {"mean": float(value), "half": 0.0, "std": 0.0, "n": 1}
 
 
+def at_least(name: str, target: float, mean: float, **extra: object) -> dict[str, object]:
+    """A record's ``details["goal"]`` for "the mean reaches ``target``": ``{name: target,
+    **extra, "met", "short_by"}`` (``short_by`` 0 when met)."""
+    return {
+        name: target,
+        **extra,
+        "met": mean >= target,
+        "short_by": max(0.0, target - mean),
+    }
+
+
 def split_per_class(
     files: Mapping[str, Sequence[str]], counts: Sequence[int], seed: int = 0
 ) -> dict[str, dict[str, list[str]]]:

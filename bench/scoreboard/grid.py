@@ -22,6 +22,7 @@ from ssl_keras import callbacks, report
 from .frame import (
     Context,
     Deadline,
+    at_least,
     lesson,
     rounded,
     stats,
@@ -211,11 +212,7 @@ def mvtec_grid(context: Context, config: GridConfig | None = None) -> dict:
         for metric, values in by_metric.items()
     ]
     ours = stats(arms["pretext"]["image"])
-    goal = {
-        "image_auroc": config.goal,
-        "met": ours["mean"] >= config.goal,
-        "short_by": max(0.0, config.goal - ours["mean"]),
-    }
+    goal = at_least("image_auroc", config.goal, ours["mean"])
     verdict = "met" if goal["met"] else f"missed by {goal['short_by']:.3f}"
     print(f"06: goal image AUROC ≥ {config.goal:.2f}: {verdict} (mean {ours['mean']:.3f})")
     return {
