@@ -926,14 +926,15 @@ def train_pretext(
         fit_args["validation_data"] = pretext_dataset(
             validation, batch_size, seed=seed + 1, config=config, repeat=False, shuffle=False
         ).cache()
-    return model.fit(
-        train,
-        epochs=epochs,
-        steps_per_epoch=steps_per_epoch,
-        callbacks=callbacks,
-        verbose=0,
-        **fit_args,
-    )
+    with pipelines.naming_bad_files():
+        return model.fit(
+            train,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            verbose=0,
+            **fit_args,
+        )
 
 
 def run_category(

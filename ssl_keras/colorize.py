@@ -514,7 +514,8 @@ def color_images(
     ).cache()
     # One pass now fills the cache and counts what the filter kept, so fit() knows the
     # number of batches from the first epoch on.
-    count = int(ds.reduce(np.int64(0), lambda n, _: n + 1))
+    with pipelines.naming_bad_files():
+        count = int(ds.reduce(np.int64(0), lambda n, _: n + 1))
     if count == 0:
         raise ValueError(
             f"All {len(files)} images are gray (mean chroma below {min_chroma} Lab units), "

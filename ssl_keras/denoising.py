@@ -482,14 +482,15 @@ def pretrain_denoiser(
     chosen_callbacks = callbacks.standard(folder, patience=chosen.patience)
     if not verbose:
         chosen_callbacks = [c for c in chosen_callbacks if not isinstance(c, callbacks.EpochLog)]
-    history = model.fit(
-        train,
-        validation_data=val,
-        epochs=chosen.epochs,
-        steps_per_epoch=chosen.steps_per_epoch,
-        callbacks=chosen_callbacks,
-        verbose=0,
-    )
+    with pipelines.naming_bad_files():
+        history = model.fit(
+            train,
+            validation_data=val,
+            epochs=chosen.epochs,
+            steps_per_epoch=chosen.steps_per_epoch,
+            callbacks=chosen_callbacks,
+            verbose=0,
+        )
     save_denoiser(model, folder, chosen)
     return model, history.history
 

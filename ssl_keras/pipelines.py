@@ -15,11 +15,14 @@ the examples so every batch splits over the replicas and the metrics stay exact.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import numbers
 import os
+import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -184,7 +187,68 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
         )
     if not good:
         raise ValueError("None of the given files is a readable image.")
+    _remember(good)
     return good
+
+
+# The files :func:`check_image_files` passed, newest last: the candidates when a lazy
+# pipeline later fails to decode one (a file corrupt inside, its ends intact).
+_CHECKED: OrderedDict[str, None] = OrderedDict()
+_CHECKED_MAX = 100_000
+# Words of the TensorFlow errors that decoding raises (the op names, and the TIFF reader's).
+_DECODE_ERRORS = ("Decode", "decode", "PyFunc", "unreadable TIFF", "JPEG", "PNG")
+
+
+def _remember(paths: Sequence[str]) -> None:
+    for path in paths:
+        _CHECKED.pop(path, None)
+        _CHECKED[path] = None
+    while len(_CHECKED) > _CHECKED_MAX:
+        _CHECKED.popitem(last=False)
+
+
+def bad_file_error(error: BaseException) -> ValueError | None:
+    """A ``ValueError`` naming the image files that a lazy ``tf.data`` pipeline could not
+    decode, for the TensorFlow ``error`` it raised; ``None`` when ``error`` is no decoding
+    error or no file is to blame.
+
+    The files looked at are those :func:`check_image_files` passed (every loader of the
+    package lists its files through it), newest first, each decoded once: a file whose
+    first and last bytes are intact but whose inside is corrupt passes that check and only
+    fails when the pipeline decodes it, with an error that names no file.
+    """
+    if not isinstance(error, (tf.errors.InvalidArgumentError, tf.errors.UnknownError)):
+        return None
+    if not any(word in str(error) for word in _DECODE_ERRORS):
+        return None
+    bad = undecodable([path for path in reversed(_CHECKED) if os.path.isfile(path)])
+    if not bad:
+        return None
+    shown = ", ".join(repr(path) for path in bad[:5])
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    return ValueError(
+        f"Cannot decode image file{'s' if len(bad) > 1 else ''} {shown}{more}: the file starts "
+        "and ends like an image but is corrupt inside, so it failed while the data pipeline "
+        "read it. Re-save or remove it, then build the dataset again."
+    )
+
+
+@contextlib.contextmanager
+def naming_bad_files() -> Iterator[None]:
+    """Run code that consumes lazy image pipelines (``fit``, ``predict``, iteration) so a
+    decoding failure raises the ``ValueError`` of :func:`bad_file_error`, naming the file,
+    instead of TensorFlow's error that names none.
+
+    >>> with pipelines.naming_bad_files():
+    ...     model.fit(train, epochs=5)
+    """
+    try:
+        yield
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as error:
+        named = bad_file_error(error)
+        if named is None:
+            raise
+        raise named from None
 
 
 def write_image(path: str | os.PathLike, pixels: np.ndarray) -> None:
@@ -319,6 +383,7 @@ def load_image(path: str | os.PathLike, size: int | tuple[int, int] | None = Non
     except (tf.errors.InvalidArgumentError, tf.errors.UnknownError, ValueError) as error:
         # TensorFlow errors carry .message; a TIFF decoding error comes through as ValueError.
         reason = getattr(error, "message", str(error)).splitlines()[0]
+        reason = re.sub(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]", "", reason)
         raise ValueError(
             f"Cannot decode image file {path!r}: it is corrupt or not a JPEG/PNG/BMP/GIF/WebP/TIFF "
             f"image ({reason}). Re-save or remove it."
@@ -704,10 +769,12 @@ def predict(model, x, batch_size: int = 32, verbose: int = 0):
 
 
 def to_numpy(ds: tf.data.Dataset, limit: int | None = None):
-    """Materialize a (possibly batched) dataset of images or tuples into NumPy arrays."""
+    """Materialize a (possibly batched) dataset of images or tuples into NumPy arrays; an
+    image file that fails to decode on the way is named (:func:`naming_bad_files`)."""
     if limit is not None:
         ds = ds.take(limit)
-    parts = list(ds.as_numpy_iterator())
+    with naming_bad_files():
+        parts = list(ds.as_numpy_iterator())
     if not parts:
         raise ValueError("The dataset is empty.")
     if isinstance(parts[0], tuple):

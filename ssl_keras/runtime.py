@@ -74,6 +74,32 @@ def quiet_logs() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module="keras")
 
 
+def name_bad_files_in_notebook() -> bool:
+    """In IPython / Jupyter, follow a TensorFlow decoding error that a cell raises (e.g. a
+    ``model.fit`` on a pipeline that meets a file corrupt inside) with the
+    ``ValueError`` of :func:`ssl_keras.pipelines.bad_file_error` naming the file. Returns
+    whether a shell was found; does nothing outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((tf.errors.InvalidArgumentError, tf.errors.UnknownError), _bad_file_tb)
+    return True
+
+
+def _bad_file_tb(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython custom-exception handler: TensorFlow's traceback (as IPython structures it),
+    then a last line naming the file to blame when one is found."""
+    from ssl_keras import pipelines
+
+    lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    named = pipelines.bad_file_error(value)
+    return [*lines, f"ValueError: {named}"] if named is not None else lines
+
+
 class AcceleratorWarning(RuntimeWarning):
     """A GPU or TPU was provided (environment variables or device files say so), but
     TensorFlow cannot use it, so the run falls back to the CPU."""
@@ -268,6 +294,7 @@ def setup(
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}.")
     quiet_logs()
+    name_bad_files_in_notebook()
     requested = profile if isinstance(profile, Profile) else profile or os.environ.get(ENV_VAR)
     auto = requested is None or (isinstance(requested, str) and requested.strip().lower() == "auto")
     chosen = None if auto else get_profile(profile)  # a bad name fails before TPU set-up

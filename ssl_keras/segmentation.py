@@ -285,8 +285,9 @@ def class_pixel_counts(masks, n_classes: int, ignore_class: int | None = None) -
     ``tf.data.Dataset`` of ``(image, mask)`` pairs or batches). Void is not counted."""
     if isinstance(masks, tf.data.Dataset):
         counts = np.zeros(n_classes, np.int64)
-        for _, mask in masks.as_numpy_iterator():
-            counts += class_pixel_counts(mask, n_classes, ignore_class)
+        with pipelines.naming_bad_files():
+            for _, mask in masks.as_numpy_iterator():
+                counts += class_pixel_counts(mask, n_classes, ignore_class)
         return counts
     labels = _labels(masks, "masks").reshape(-1)
     keep = (labels >= 0) & (labels < n_classes)

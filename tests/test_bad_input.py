@@ -15,12 +15,13 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
-from ssl_keras import anomaly, pipelines, transfer
+from ssl_keras import anomaly, pipelines, runtime, segmentation, transfer
 from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
 
 SIZE = (24, 32)  # (H, W) of every generated image
@@ -224,3 +225,93 @@ def test_complete_files_of_every_format_pass_and_cut_ones_are_named(tmp_path, ex
     with pytest.raises(pipelines.NotAnImageError, match="does not decode") as raised:
         pipelines.check_image_files([str(path)])
     assert raised.value.broken == [str(path)]
+
+
+# ---- a file corrupt inside: both ends intact, so it only fails while a pipeline decodes it --
+
+
+def _corrupt_inside(path: Path) -> None:
+    """Overwrite the middle fifth of the bytes (bit rot, a bad copy): the header and the end
+    marker stay intact, so only decoding the whole file shows the damage."""
+    data = bytearray(path.read_bytes())
+    for index in range(len(data) * 2 // 5, len(data) * 3 // 5):
+        data[index] = (data[index] * 7 + 13) % 256
+    path.write_bytes(bytes(data))
+
+
+LAZY_ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], object]]] = {
+    "pipelines.to_numpy(image_dataset)": (
+        lambda root: _folder(root, ".png"),
+        lambda root: pipelines.to_numpy(
+            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+        ),
+    ),
+    "pipelines.to_numpy(denoise_dataset)": (
+        lambda root: _folder(root, ".png"),
+        lambda root: pipelines.to_numpy(denoise.denoise_dataset(root / "images", size=16)),
+    ),
+    "segmentation.class_pixel_counts(camvid_dataset), a corrupt label": (
+        lambda root: _camvid(root, with_list=False).parents[1] / "trainannot" / "f1.png",
+        lambda root: segmentation.class_pixel_counts(
+            camvid.camvid_dataset(root / "CamVid", "train", size=(16, 16)), 11
+        ),
+    ),
+    "fit on image_dataset under pipelines.naming_bad_files()": (
+        lambda root: _folder(root, ".png"),
+        lambda root: _fit_on(
+            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+        ),
+    ),
+}
+
+
+def _fit_on(images: tf.data.Dataset):
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(3, 3, padding="same")])
+    model.compile(optimizer="sgd", loss="mse")
+    with pipelines.naming_bad_files():
+        return model.fit(images.map(lambda x: (x, x)).batch(2), epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("entry", LAZY_ENTRY_POINTS)
+def test_a_file_corrupt_inside_is_named_when_the_pipeline_decodes_it(tmp_path, deadline, entry):
+    build, load = LAZY_ENTRY_POINTS[entry]
+    victim = build(tmp_path)
+    _corrupt_inside(victim)
+    assert pipelines.check_image_files([str(victim)])  # its ends look complete
+    with deadline(60), pytest.raises(ValueError, match="corrupt") as raised:
+        load(tmp_path)
+    assert not isinstance(raised.value, tf.errors.OpError)
+    assert str(victim) in str(raised.value), str(raised.value)
+
+
+def test_other_tensorflow_errors_pass_through_unchanged():
+    error = tf.errors.InvalidArgumentError(None, None, "Incompatible shapes: [2] vs. [3]")
+    assert pipelines.bad_file_error(error) is None
+    assert pipelines.bad_file_error(ValueError("DecodePng")) is None
+    with pytest.raises(tf.errors.InvalidArgumentError), pipelines.naming_bad_files():
+        raise error
+
+
+def test_a_notebook_cell_that_meets_a_corrupt_file_ends_by_naming_it(tmp_path):
+    """The IPython handler ``runtime.setup`` installs: TensorFlow's traceback, then the file."""
+    victim = _folder(tmp_path, ".png")
+    _corrupt_inside(victim)
+    ds = pipelines.image_dataset(pipelines.list_image_files(tmp_path / "images"), 16)
+    try:
+        _consume(ds)
+    except tf.errors.OpError as error:
+        raised = error
+    else:
+        pytest.fail("the corrupt file decoded")
+
+    class Shell:  # what the handler uses of IPython's InteractiveShell
+        class InteractiveTB:
+            @staticmethod
+            def structured_traceback(etype, value, tb, tb_offset=None):
+                return [f"{etype.__name__}: …"]
+
+    lines = runtime._bad_file_tb(Shell(), type(raised), raised, raised.__traceback__)
+    assert lines[0].startswith(type(raised).__name__)
+    assert lines[-1].startswith("ValueError:") and str(victim) in lines[-1]
+    other = tf.errors.InvalidArgumentError(None, None, "Incompatible shapes")
+    assert runtime._bad_file_tb(Shell(), type(other), other, None) == ["InvalidArgumentError: …"]
