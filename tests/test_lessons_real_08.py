@@ -1,5 +1,6 @@
 """Lesson 08 of bench/lessons_real.py on a tiny generated COCO layout: native-resolution
-scoring, the centre-prior and all-foreground baselines, the seeded split and the record."""
+scoring, the all-foreground, centre-prior and colour + edge baselines, the seeded split and
+the record."""
 
 from __future__ import annotations
 
@@ -111,6 +112,69 @@ def test_centre_prior_is_the_mask_frequency_at_the_best_level():
         coco.centre_prior(masks, ())
 
 
+def bright_boxes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dark noisy 32×32 RGB images (float32 in [0, 1]) with one bright box each at a random
+    place, and the box masks, int32 ``(count, 32, 32)``."""
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(0.0, 0.3, (count, 32, 32, 3)).astype(np.float32)
+    masks = np.zeros((count, 32, 32), np.int32)
+    for image, mask in zip(images, masks, strict=True):
+        top, left = rng.integers(0, 20, 2)
+        image[top : top + 10, left : left + 12] = rng.uniform(0.8, 1.0, 3)
+        mask[top : top + 10, left : left + 12] = 1
+    return images, masks
+
+
+def test_pixel_features_shape_dtype_and_position():
+    images, _ = bright_boxes(2, seed=0)
+    features = coco.pixel_features(images[:, :, :24])
+    assert features.shape == (2, 32, 24, 11) and features.dtype == np.float32
+    assert np.isfinite(features).all()
+    lightness, x, y, distance = (features[..., i] for i in (0, 8, 9, 10))
+    assert 0.0 <= lightness.min() and lightness.max() <= 100.0
+    assert x[0, 0, 0] < x[0, 0, -1] and y[0, 0, 0] < y[0, -1, 0]
+    assert distance.max() <= np.sqrt(0.5) and distance[0, 16, 12] < distance[0, 0, 0]
+    np.testing.assert_allclose(features[..., 3:6].mean(axis=(1, 2)), 0.0, atol=1e-3)
+    assert coco.pixel_features(images[:1], sigmas=(1.0,)).shape == (1, 32, 32, 10)
+    with pytest.raises(ValueError, match=r"\(N, H, W, 3\), got shape \(32, 32, 3\)"):
+        coco.pixel_features(images[0])
+    with pytest.raises(ValueError, match="divide 0–255 images by 255"):
+        coco.pixel_features(images * 255)
+
+
+def test_colour_edge_baseline_beats_all_foreground_on_held_out_boxes():
+    from ssl_keras import segmentation
+
+    train_images, train_masks = bright_boxes(6, seed=1)
+    test_images, test_masks = bright_boxes(3, seed=2)
+    classifier, level = coco.colour_edge_baseline(
+        train_images, train_masks[..., None], TINY.prior_thresholds
+    )
+    assert level in TINY.prior_thresholds
+    probabilities = classifier(test_images)
+    assert probabilities.shape == (3, 32, 32) and probabilities.dtype == np.float32
+    assert 0.0 <= probabilities.min() and probabilities.max() <= 1.0
+    again, _ = coco.colour_edge_baseline(train_images, train_masks, TINY.prior_thresholds)
+    np.testing.assert_array_equal(again(test_images), probabilities)  # seeded, deterministic
+    ours = segmentation.binary_scores(probabilities >= level, test_masks)["dice"].mean()
+    everything = segmentation.binary_scores(np.ones_like(test_masks), test_masks)["dice"].mean()
+    assert everything < 0.3 and ours > 0.9
+
+
+def test_colour_edge_baseline_rejects_bad_inputs():
+    images, masks = bright_boxes(2, seed=0)
+    with pytest.raises(
+        ValueError, match=r"matching images \(2, 32, 32, 3\), got shape \(2, 16, 16\)"
+    ):
+        coco.colour_edge_baseline(images, masks[:, :16, :16], (0.5,))
+    with pytest.raises(ValueError, match="non-empty RGB batch"):
+        coco.colour_edge_baseline(images[..., :1], masks, (0.5,))
+    with pytest.raises(ValueError, match="at least one level"):
+        coco.colour_edge_baseline(images, masks, ())
+    with pytest.raises(ValueError, match="only background"):
+        coco.colour_edge_baseline(images, np.zeros_like(masks), (0.5,))
+
+
 def test_lesson_08_record_and_json(tmp_path, sample, capsys):
     context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     record = frame.run_lesson("08", context, config=TINY)
@@ -131,6 +195,12 @@ def test_lesson_08_record_and_json(tmp_path, sample, capsys):
     prior = [name for name in record["baselines"] if name.startswith("centre prior")]
     assert len(prior) == 1 and record["baselines"][prior[0]]["mean"] > all_foreground["mean"]
     details = record["details"]
+    level = details["colour_edge_level"]
+    colour_edge = f"colour + edge pixel classifier (≥ {level:.2f})"
+    assert level in TINY.prior_thresholds
+    assert record["baselines"][colour_edge]["mean"] > all_foreground["mean"] + 0.2
+    assert {f"{colour_edge}, Dice", f"{colour_edge}, IoU"} <= {a["arm"] for a in details["arms"]}
+    assert any(colour_edge in claim for claim in details["separation"])
     assert len(details["restored_epoch_of_epochs_run"]["U-Net"]) == 2
     assert details["goal"]["met"] == (details["goal"]["short_by"] == 0.0)
     assert record["anchor"]["value"] is None and record["anchor"]["why"]

@@ -1,9 +1,11 @@
 """Lesson 08 — COCO-mini foreground. Notebook 08's U-Net (Dice + BCE, its augmentation) on
 binary masks (any object is foreground) of the 79 real val2017 images, split 49 / 10 / 20
 (train / early stopping / held out), scored per image at its native resolution as
-``ssl-keras segment`` does. Baselines: all foreground and a centre prior (how often each
-pixel is foreground in the training masks, thresholded at the level that fits them best).
-No published anchor: COCO reports instance-mask AP over 80 categories, another task.
+``ssl-keras segment`` does. Baselines: all foreground, a centre prior (how often each pixel
+is foreground in the training masks, thresholded at the level that fits them best) and a
+colour + edge pixel classifier (logistic regression on per-pixel Lab colour, colour
+contrast, edge strength and position, fitted on the training and validation images). No
+published anchor: COCO reports instance-mask AP over 80 categories, another task.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ class CocoForegroundConfig:
     stopping on validation Dice, cut short when ``train_share`` of the lesson's minutes are
     spent; ``bn_momentum``: of the BN moving statistics (0.9, not Keras's 0.99: with 49
     training images an epoch is 4 steps, and at 0.99 the statistics used at evaluation lag
-    far behind the weights); ``prior_thresholds``: the levels the centre-prior baseline
-    chooses from.
+    far behind the weights); ``prior_thresholds``: the levels the centre-prior and colour +
+    edge baselines choose from.
     """
 
     size: int = 128
@@ -131,6 +133,134 @@ def centre_prior(masks: np.ndarray, thresholds: Sequence[float]) -> tuple[np.nda
     return prior, max(fits, key=fits.get)
 
 
+def pixel_features(images, sigmas: Sequence[float] = (1.0, 2.0)) -> np.ndarray:
+    """Hand-made colour and edge features of every pixel, for :func:`colour_edge_baseline`.
+
+    ``images``: float RGB ``(N, H, W, 3)`` in [0, 1], as the U-Net sees them
+    (``segmentation.preprocess(image, size)``). Returns float32 ``(N, H, W, 9 + len(sigmas))``,
+    unscaled (the classifier standardises each feature): CIE Lab (L in [0, 100], a and b
+    roughly in [-128, 127]); Lab minus the image's mean Lab, a crude colour-contrast saliency;
+    the Sobel gradient magnitude of L after a Gaussian blur of each of ``sigmas`` (in pixels),
+    i.e. edges at fine and coarse scale; and the pixel's position: x and y in [0, 1] and the
+    distance to the image centre in [0, 0.71].
+    """
+    from skimage import color, filters
+
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or array.shape[-1] != 3 or 0 in array.shape:
+        raise ValueError(
+            f"images must be a non-empty RGB batch (N, H, W, 3), got shape {array.shape}; "
+            "add a batch axis to a single image with image[None]."
+        )
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError(
+            f"images must hold values in [0, 1], got [{array.min():g}, {array.max():g}]; "
+            "divide 0–255 images by 255 (segmentation.preprocess does)."
+        )
+    count, height, width, _ = array.shape
+    lab = color.rgb2lab(array).astype(np.float32)
+    contrast = lab - lab.mean(axis=(1, 2), keepdims=True)
+    edges = [
+        np.stack([filters.sobel(filters.gaussian(lightness, sigma=s)) for lightness in lab[..., 0]])
+        for s in sigmas
+    ]
+    rows, columns = np.meshgrid(
+        (np.arange(height) + 0.5) / height, (np.arange(width) + 0.5) / width, indexing="ij"
+    )
+    position = np.stack([columns, rows, np.hypot(columns - 0.5, rows - 0.5)], axis=-1)
+    return np.concatenate(
+        [
+            lab,
+            contrast,
+            np.stack(edges, axis=-1).astype(np.float32),
+            np.broadcast_to(position, (count, height, width, 3)).astype(np.float32),
+        ],
+        axis=-1,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PixelClassifier:
+    """A fitted per-pixel foreground classifier on :func:`pixel_features`.
+
+    ``model``: a scikit-learn pipeline (standardisation, then a classifier) over the
+    features; ``sigmas``: the edge scales the features were made with. Calling it on images
+    float RGB ``(N, H, W, 3)`` in [0, 1] gives foreground probabilities, float32
+    ``(N, H, W)`` in [0, 1].
+    """
+
+    model: object
+    sigmas: tuple[float, ...] = (1.0, 2.0)
+
+    def __call__(self, images) -> np.ndarray:
+        features = pixel_features(images, self.sigmas)
+        count, height, width, channels = features.shape
+        probabilities = self.model.predict_proba(features.reshape(-1, channels))[:, 1]
+        return probabilities.reshape(count, height, width).astype(np.float32)
+
+
+def colour_edge_baseline(
+    images,
+    masks,
+    thresholds: Sequence[float],
+    seed: int = 0,
+    max_pixels: int = 100_000,
+) -> tuple[PixelClassifier, float]:
+    """The "what does foreground look like?" baseline: a per-pixel classifier on colour and
+    edges, fitted on training images.
+
+    ``images``: float RGB ``(N, S, S, 3)`` in [0, 1]; ``masks``: int or bool ``(N, S, S)`` or
+    ``(N, S, S, 1)`` foreground masks of those images. A logistic regression on the
+    standardised :func:`pixel_features` is fitted on ``max_pixels`` pixels drawn with
+    ``seed`` (stratified by class, so the result is deterministic and fitting takes seconds).
+    Returns the fitted :class:`PixelClassifier` and the level among ``thresholds`` whose
+    thresholded probabilities have the best mean Dice on those same masks.
+    """
+    from sklearn import linear_model, pipeline, preprocessing, utils
+
+    from ssl_keras import segmentation
+
+    array = np.asarray(masks)
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
+    shape = np.shape(images)
+    if array.ndim != 3 or array.shape != tuple(shape[:3]):
+        raise ValueError(
+            f"masks must be (N, S, S) or (N, S, S, 1) matching images {shape}, got shape "
+            f"{np.shape(masks)}."
+        )
+    if not thresholds:
+        raise ValueError("thresholds must name at least one level in (0, 1).")
+    truth = array > 0
+    if truth.all() or not truth.any():
+        raise ValueError(
+            "masks must hold both foreground and background pixels to fit a classifier, got "
+            f"{'only foreground' if truth.any() else 'only background'}."
+        )
+    sigmas = (1.0, 2.0)
+    features = pixel_features(images, sigmas)
+    features = features.reshape(-1, features.shape[-1])
+    labels = truth.reshape(-1)
+    sample, sample_labels = utils.resample(
+        features,
+        labels,
+        n_samples=min(max_pixels, labels.size),
+        replace=False,
+        stratify=labels,
+        random_state=seed,
+    )
+    model = pipeline.make_pipeline(
+        preprocessing.StandardScaler(), linear_model.LogisticRegression(max_iter=1000)
+    )
+    classifier = PixelClassifier(model.fit(sample, sample_labels), sigmas)
+    probabilities = classifier(images)
+    fits = {
+        float(t): segmentation.binary_scores(probabilities >= t, truth)["dice"].mean()
+        for t in thresholds
+    }
+    return classifier, max(fits, key=fits.get)
+
+
 def _coco_segmenter(config: CocoForegroundConfig, seed: int) -> keras.Model:
     """Notebook 08's model cell: the U-Net with one logit channel, Adam, Dice + BCE."""
     from ssl_keras import losses, segmentation
@@ -160,11 +290,16 @@ def coco_foreground(context: Context, config: CocoForegroundConfig | None = None
     (seed 0) of the 79 images: 49 train / 10 validation (early stopping, checkpoint) / 20
     held-out test. Notebook 08's recipe from scratch (U-Net with one logit channel, Adam
     2e-3, Dice + BCE, its lockstep augmentation, ``callbacks.standard`` on validation Dice)
-    at 128 px with BN momentum 0.9, trained to early stopping within the budget, once per seed. Test images are
-    scored at their native resolution the way ``ssl-keras segment`` predicts (bilinear
-    resize of the probabilities, threshold 0.5): mean per-image Dice and IoU. Baselines on
-    the same images: all-foreground, and a centre prior (the per-pixel foreground frequency
-    of the training masks, thresholded at the level that fits the training masks best).
+    at 128 px with BN momentum 0.9, trained to early stopping within the budget, once per
+    seed. Test images are scored at their native resolution the way ``ssl-keras segment``
+    predicts (bilinear resize of the probabilities, threshold 0.5): mean per-image Dice and
+    IoU. Baselines on
+    the same images, scored the same way: all-foreground; a centre prior (the per-pixel
+    foreground frequency of the training masks, thresholded at the level that fits the
+    training masks best); and a colour + edge pixel classifier (:func:`colour_edge_baseline`:
+    logistic regression on per-pixel Lab colour, colour contrast, edge strength and position,
+    fitted on the training and validation images at the model size, thresholded at the level
+    that fits their masks best, applied to each test image resized as the U-Net sees it).
     """
     from ssl_keras import postprocess, segmentation
     from ssl_keras.datasets import coco
@@ -194,10 +329,19 @@ def coco_foreground(context: Context, config: CocoForegroundConfig | None = None
 
     pool = members["train"] + members["val"]
     prior, prior_level = centre_prior(y[pool], config.prior_thresholds)
+    colour_edge, colour_edge_level = colour_edge_baseline(
+        x[pool], y[pool], config.prior_thresholds, seed=config.split_seed
+    )
+    colour_edge_maps = colour_edge(
+        np.stack([segmentation.preprocess(image, config.size).numpy() for image in test_images])
+    )
     baselines_per_image = {
         "all foreground": native_scores([np.ones((1, 1))] * len(test_truths), test_truths),
         f"centre prior of the training masks (≥ {prior_level:.2f})": native_scores(
             [prior >= prior_level] * len(test_truths), test_truths
+        ),
+        f"colour + edge pixel classifier (≥ {colour_edge_level:.2f})": native_scores(
+            list(colour_edge_maps), test_truths, threshold=colour_edge_level
         ),
     }
 
@@ -317,6 +461,7 @@ def coco_foreground(context: Context, config: CocoForegroundConfig | None = None
             "per_seed": per_seed,
             "seeds": list(context.seeds),
             "centre_prior_level": prior_level,
+            "colour_edge_level": colour_edge_level,
             "config": dataclasses.asdict(config),
         },
     }
