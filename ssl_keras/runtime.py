@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import os
 import warnings
+from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -38,6 +39,7 @@ class Runtime:
     device: str
     precision: str
     data: str
+    precision_reason: str = ""
 
     @property
     def replicas(self) -> int:
@@ -52,12 +54,17 @@ class Runtime:
         name = type(self.strategy).__name__
         return "default" if name == "_DefaultDistributionStrategy" else name
 
+    @property
+    def _why(self) -> str:
+        quiet = ("", "default on CPU", "auto", "asked")
+        return "" if self.precision_reason in quiet else f" ({self.precision_reason})"
+
     def describe(self) -> str:
         return (
             f"ssl_keras {__version__} | TF {tf.__version__} | Keras {keras.__version__} | "
             f"device: {self.device} | strategy: {self.strategy_name} "
             f"({self.replicas} replica{'s' if self.replicas > 1 else ''}) | "
-            f"precision: {self.precision} | profile: {self.profile.name} | data: {self.data}"
+            f"precision: {self.precision}{self._why} | profile: {self.profile.name} | data: {self.data}"
         )
 
 
@@ -98,6 +105,167 @@ def _bad_file_tb(shell, etype, value, tb, tb_offset=None) -> list[str]:
     lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     named = pipelines.bad_file_error(value)
     return [*lines, f"ValueError: {named}"] if named is not None else lines
+
+
+# ---- precision: float32, or bfloat16 where the CPU computes it faster -----------------------
+
+PRECISION_VAR = "SSL_KERAS_PRECISION"
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+# CPU flags (``/proc/cpuinfo``) of bfloat16 arithmetic in hardware: AMX tiles, AVX-512 BF16.
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+# ``auto`` takes bfloat16 on a CPU only when the probe measures at least this speed-up.
+MIN_BF16_SPEEDUP = 1.3
+
+
+class PrecisionWarning(RuntimeWarning):
+    """bfloat16 was asked for on a CPU without bfloat16 arithmetic: float32 is used."""
+
+
+def requested_precision(value: str | None = None) -> str | None:
+    """``value``, else ``SSL_KERAS_PRECISION``, checked against :data:`PRECISIONS`
+    (``ValueError`` listing them otherwise); ``None`` when neither is given."""
+    raw = value if value is not None else os.environ.get(PRECISION_VAR, "")
+    if value is None and not raw.strip():
+        return None
+    name = raw.strip().lower()
+    if name not in PRECISIONS:
+        raise ValueError(
+            f"Unknown precision {raw!r} (from {'the argument' if value is not None else PRECISION_VAR}"
+            f"); use one of {', '.join(PRECISIONS)}."
+        )
+    return name
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none, e.g. macOS)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def _probe_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
+    return Path(base).expanduser() / "ssl_keras" / "precision_probe.json"
+
+
+def probe_bf16_speedup(repeats: int = 3) -> float:
+    """How many times faster one training step of a 3×3 convolution (16×64×64×64 → 64
+    channels, forward and both gradients) runs in bfloat16 than in float32 on this CPU:
+    the better of ``repeats`` timings each, about half a second in all."""
+    import time
+
+    def step(dtype):
+        x = tf.random.normal([16, 64, 64, 64], dtype=tf.float32)
+        w = tf.random.normal([3, 3, 64, 64], stddev=0.05, dtype=tf.float32)
+        x, w = tf.cast(x, dtype), tf.cast(w, dtype)
+
+        @tf.function(jit_compile=False)
+        def run():
+            with tf.GradientTape() as tape:
+                tape.watch([x, w])
+                y = tf.nn.conv2d(x, w, 1, "SAME")
+                loss = tf.reduce_sum(tf.cast(y, tf.float32) ** 2)
+            return [tf.reduce_sum(tf.cast(g, tf.float32)) for g in tape.gradient(loss, [x, w])]
+
+        run()  # trace and warm up
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            [g.numpy() for g in run()]
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    return step(tf.float32) / step(tf.bfloat16)
+
+
+def bf16_speedup(probe=None) -> float:
+    """:func:`probe_bf16_speedup` on this machine, measured once and cached in
+    ``~/.cache/ssl_keras/precision_probe.json`` per CPU model, core count and TensorFlow
+    version (a cache that cannot be written costs a probe per run, nothing else)."""
+    import json
+
+    key = f"{_cpu_name()} | {os.cpu_count()} cores | TF {tf.__version__}"
+    cache = _probe_cache()
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    if isinstance(known.get(key), (int, float)):
+        return float(known[key])
+    speedup = float((probe or probe_bf16_speedup)())
+    known[key] = speedup
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(known, indent=1), encoding="utf-8")
+        os.replace(partial, cache)
+    except OSError:
+        pass
+    return speedup
+
+
+def choose_precision(device: str, requested: str | None, probe=None) -> tuple[str, str]:
+    """The Keras policy for ``device`` (as :func:`choose_strategy` describes it) and
+    ``requested`` (one of :data:`PRECISIONS`, or ``None``), and a short reason for the
+    summary line.
+
+    ``None`` (nothing asked): ``auto`` on a GPU or TPU, ``float32`` on a CPU — the lessons'
+    numbers are measured in float32 there; ask for ``auto`` to let a CPU with bfloat16
+    arithmetic use it. GPU: ``auto`` → ``mixed_float16``; TPU: ``auto`` → ``mixed_bfloat16``. CPU: ``auto`` →
+    ``mixed_bfloat16`` only when the CPU has bfloat16 arithmetic (:data:`BF16_FLAGS`) and
+    :func:`bf16_speedup` measures at least :data:`MIN_BF16_SPEEDUP`, else ``float32`` (on a
+    CPU without it bfloat16 is emulated, about 10× slower). Forcing ``mixed_bfloat16`` on a
+    CPU without bfloat16 arithmetic warns (:class:`PrecisionWarning`) and gives ``float32``.
+    """
+    on_cpu = not (device.startswith("GPU") or device.startswith("TPU"))
+    if requested is None:
+        if on_cpu:
+            return "float32", "default on CPU"
+        requested = "auto"
+    if requested == "float32":
+        return "float32", "asked"
+    if not on_cpu:
+        if requested == "auto":
+            return ("mixed_float16" if device.startswith("GPU") else "mixed_bfloat16"), "auto"
+        return requested, "asked"
+    hardware = set(BF16_FLAGS) & cpu_flags()
+    if requested == "mixed_bfloat16":
+        if hardware:
+            return "mixed_bfloat16", "asked"
+        warnings.warn(
+            "mixed_bfloat16 was asked for, but this CPU has no bfloat16 arithmetic "
+            f"({' / '.join(BF16_FLAGS)} missing from its flags), where it runs about 10× "
+            "slower: using float32.",
+            PrecisionWarning,
+            stacklevel=3,
+        )
+        return "float32", "no bf16 on this CPU"
+    if not hardware:
+        return "float32", "auto: no bf16 on this CPU"
+    speedup = bf16_speedup(probe)
+    if speedup >= MIN_BF16_SPEEDUP:
+        return "mixed_bfloat16", f"auto: bf16 {speedup:.1f}× float32"
+    return "float32", f"auto: bf16 only {speedup:.1f}× float32"
 
 
 class AcceleratorWarning(RuntimeWarning):
@@ -268,6 +436,7 @@ def setup(
     data: str | None = None,
     mixed_precision: bool | None = None,
     verbose: bool = True,
+    precision: str | None = None,
 ) -> Runtime:
     """Seed everything, pick the distribution strategy and precision, and print one line.
 
@@ -286,9 +455,14 @@ def setup(
             instead of hours of the full profile on the CPU; ask for ``"full"`` to insist.
         data: a short description of the data source for the summary line; defaults to the
             profile's (``synthetic`` or ``download``).
-        mixed_precision: ``None`` turns it on for GPUs (float16) and TPUs (bfloat16) only;
-            on CPUs reduced precision is far slower, so it stays float32 there.
+        mixed_precision: ``True`` is ``precision="auto"`` on an accelerator and
+            ``"mixed_bfloat16"`` on a CPU; ``False`` is ``"float32"``; ``None`` defers to
+            ``precision``.
         verbose: print the summary line.
+        precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"``, or ``None`` to read
+            ``SSL_KERAS_PRECISION``; unset, GPUs get float16 and TPUs bfloat16 mixed
+            precision and CPUs float32 (:func:`choose_precision`: ``"auto"`` on a CPU
+            measures bfloat16 once per machine and takes it where it is faster).
     """
     global _current
     if not isinstance(seed, int) or seed < 0:
@@ -298,6 +472,7 @@ def setup(
     requested = profile if isinstance(profile, Profile) else profile or os.environ.get(ENV_VAR)
     auto = requested is None or (isinstance(requested, str) and requested.strip().lower() == "auto")
     chosen = None if auto else get_profile(profile)  # a bad name fails before TPU set-up
+    asked = requested_precision(precision)
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -310,12 +485,9 @@ def setup(
         device = f"{device}, {expected_accelerator()[0]} unusable"
     if chosen is None:  # auto: full only where an accelerator actually works
         chosen = get_profile("full" if on_gpu or on_tpu else "smoke")
-    if mixed_precision is None:
-        mixed_precision = on_gpu or on_tpu
-    if mixed_precision:
-        policy = "mixed_bfloat16" if on_tpu or not on_gpu else "mixed_float16"
-    else:
-        policy = "float32"
+    if mixed_precision is not None:
+        asked = ("auto" if on_gpu or on_tpu else "mixed_bfloat16") if mixed_precision else "float32"
+    policy, why = choose_precision(device, asked)
     keras.mixed_precision.set_global_policy(policy)
     _current = Runtime(
         seed=seed,
@@ -325,6 +497,7 @@ def setup(
         device=device,
         precision=policy,
         data=data or chosen.data,
+        precision_reason=why,
     )
     if verbose:
         print(_current.describe())
