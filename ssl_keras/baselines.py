@@ -58,7 +58,9 @@ def _per_image(images, function: Callable[[np.ndarray], np.ndarray]) -> np.ndarr
 
 
 def _sigma(image: np.ndarray) -> float:
-    return float(np.mean(estimate_sigma(image, channel_axis=-1)))
+    """Noise level estimated in ``image``; 0 for a flat one, where scikit-image finds no
+    detail coefficient and returns NaN (which OpenCV's blur then rejects)."""
+    return float(np.mean(np.nan_to_num(estimate_sigma(image, channel_axis=-1), nan=0.0)))
 
 
 def median(images, size: int = 3) -> np.ndarray:

@@ -732,7 +732,8 @@ def colorize_files(
     the images stream: each is decoded, colorized and written before the next is read, so
     memory holds one image at a time, and each file is written under a temporary name and
     renamed when complete, so an interrupted or failed run leaves only complete files (those
-    of the images finished before it stopped).
+    of the images finished before it stopped). An image under :data:`MIN_SIDE` pixels a side
+    raises ``ValueError`` naming its file.
     """
     source, output = Path(input_path), Path(output)
     if not source.exists():
@@ -768,6 +769,12 @@ def colorize_files(
         raise ValueError(f"Cannot write into {str(parent)!r}: {error}.") from None
     written = []
     for file, target in zip(files, targets, strict=True):
-        _write_rgb(target, colorize(model, pipelines.load_image(file).numpy()))
+        image = pipelines.load_image(file).numpy()
+        if min(image.shape[:2]) < MIN_SIDE:  # colorize() says so too, without the file name
+            raise ValueError(
+                f"{file!r} is {image.shape[1]}×{image.shape[0]} pixels, too small to colorize: "
+                f"each side must be ≥ {MIN_SIDE} pixels. Upscale it or remove it."
+            )
+        _write_rgb(target, colorize(model, image))
         written.append(str(target))
     return written

@@ -692,15 +692,24 @@ def evaluate(
 
 
 def _clean_images(clean, model: keras.Model) -> np.ndarray | list[np.ndarray]:
-    """``clean`` as one ``(N, H, W, C)`` array when all images share a shape, else a list."""
+    """``clean`` as one ``(N, H, W, C)`` array when all images share a shape, else a list.
+
+    Files of a folder too small to score (SSIM's 11×11 window) raise ``ValueError`` naming
+    the file, before any noise or model runs."""
     if isinstance(clean, (str, os.PathLike)):
         from ssl_keras.datasets import denoise as denoise_sets
 
         gray = model.input_shape[-1] == 1
-        clean = [
-            (denoise_sets.to_gray(image) if gray else image).numpy()
-            for image in map(pipelines.load_image, pipelines.list_image_files(clean))
-        ]
+        files = pipelines.list_image_files(clean)
+        clean = [pipelines.load_image(file) for file in files]
+        for file, image in zip(files, clean, strict=True):
+            if min(image.shape[:2]) < metrics.SSIM_MIN_SIDE:
+                raise ValueError(
+                    f"Image file {file!r} is {image.shape[1]}x{image.shape[0]} px; scoring "
+                    f"needs at least {metrics.SSIM_MIN_SIDE} px a side (SSIM's window). Remove it or "
+                    "evaluate on larger images."
+                )
+        clean = [(denoise_sets.to_gray(image) if gray else image).numpy() for image in clean]
     if isinstance(clean, (list, tuple)):
         clean = [_one_image(image, k) for k, image in enumerate(clean)]
         if not clean:

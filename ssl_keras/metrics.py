@@ -10,6 +10,8 @@ import tensorflow as tf
 
 from ssl_keras._checks import as_image_tensor
 
+SSIM_MIN_SIDE = 11  # pixels a side: SSIM's Gaussian window
+
 
 def _pair(prediction, target) -> tuple[tf.Tensor, tf.Tensor]:
     prediction = as_image_tensor(prediction, "prediction")
@@ -34,7 +36,7 @@ def ssim(prediction, target) -> np.ndarray:
     Images must be at least 11 pixels on each side.
     """
     prediction, target = _pair(prediction, target)
-    if min(prediction.shape[-3], prediction.shape[-2]) < 11:
+    if min(prediction.shape[-3], prediction.shape[-2]) < SSIM_MIN_SIDE:
         raise ValueError(
             f"SSIM needs images of at least 11×11 pixels, got {tuple(prediction.shape)}."
         )

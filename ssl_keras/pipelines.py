@@ -157,7 +157,8 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
     format ends is decoded, so a file cut short is named here, before a ``tf.data``
     pipeline would fail on it without a name. ``on_error="raise"`` raises
     :class:`NotAnImageError` (a ``ValueError``) naming the first bad file; ``"warn"`` skips
-    bad files with one warning that names them and counts them.
+    bad files with one warning that names them and counts them, and when no file is left
+    raises :class:`NotAnImageError` naming them as well.
     """
     good, bad, broken = [], [], []
     for path in paths:
@@ -186,7 +187,9 @@ def check_image_files(paths: Sequence[str], on_error: str = "raise") -> list[str
             stacklevel=2,
         )
     if not good:
-        raise ValueError("None of the given files is a readable image.")
+        raise NotAnImageError(
+            bad, f"None of the {len(paths)} files is a readable image; add images.", broken
+        )
     _remember(good)
     return good
 

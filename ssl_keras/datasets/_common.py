@@ -65,8 +65,17 @@ def pair_by_stem(
 ) -> tuple[list[str], list[str]]:
     """Match images to masks by file stem (mask stem = image stem + ``mask_suffix``).
 
-    Raises ``ValueError`` naming the first image without a mask or mask without an image.
+    Raises ``ValueError`` naming the first image without a mask or mask without an image,
+    and naming both files when two images (or two masks) share a stem, as ``x.png`` and
+    ``x.jpg`` do: one of them would otherwise be dropped without a word.
     """
+    for kind, files in (("Images", images), ("Masks", masks)):
+        first = _stem_twin(files)
+        if first:
+            raise ValueError(
+                f"{kind} {first[0]!r} and {first[1]!r} have the same name stem, so they cannot "
+                "be paired by name. Rename or remove one of them."
+            )
     by_stem = {m.stem: m for m in masks}
     wanted = {i.stem + mask_suffix: i for i in images}
     missing = [str(i) for stem, i in wanted.items() if stem not in by_stem]
@@ -86,6 +95,16 @@ def pair_by_stem(
         )
     ordered = sorted(wanted)
     return [str(wanted[s]) for s in ordered], [str(by_stem[s]) for s in ordered]
+
+
+def _stem_twin(files: Sequence[Path]) -> tuple[str, str] | None:
+    """The first two of ``files`` that share a stem, or ``None``."""
+    seen: dict[str, Path] = {}
+    for file in files:
+        if file.stem in seen:
+            return str(seen[file.stem]), str(file)
+        seen[file.stem] = file
+    return None
 
 
 def pair_folders(

@@ -49,7 +49,9 @@ def build_coco_masks(
     size (see module docstring for values); class names start with ``"background"``.
     Images listed in the JSON but missing from ``image_dir`` raise ``FileNotFoundError``
     (``on_missing="raise"``) or are skipped with one counted warning (``"warn"``). An image
-    whose size differs from its JSON entry raises ``ValueError``.
+    whose size differs from its JSON entry raises ``ValueError``, and so do two images with
+    one name stem (``x.jpg`` and ``x.png``): their masks would overwrite each other in the
+    cache, each named ``<stem>.png``.
     """
     from pycocotools.coco import COCO
 
@@ -93,6 +95,16 @@ def build_coco_masks(
         )
     if not images:
         raise ValueError(f"No image of {str(annotation_file)!r} exists in {str(image_dir)!r}.")
+
+    stems: dict[str, Path] = {}
+    for _, path in images:
+        if path.stem in stems:
+            raise ValueError(
+                f"Images {str(stems[path.stem])!r} and {str(path)!r} of {str(annotation_file)!r} "
+                "have the same name stem, so their cached masks would be one file. Rename or "
+                "remove one of them (and its entry)."
+            )
+        stems[path.stem] = path
 
     cache = Path(cache_dir)
     record = {"annotations": _fingerprint(annotation_file), "mode": mode, "version": 1}
