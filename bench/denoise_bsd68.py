@@ -25,6 +25,13 @@ no op determinism here). The CPU time of the process is printed beside the wall 
     .venv/bin/python bench/denoise_bsd68.py --minutes 10
     .venv/bin/python bench/denoise_bsd68.py --minutes 30 --sigma 25 --json out.json
     .venv/bin/python bench/denoise_bsd68.py --minutes 30 --sigma 25 --colour --json out.json
+    .venv/bin/python bench/denoise_bsd68.py --cpu-minutes 60 --eval-every 5 --sigma 25 \
+        --precision auto --json out.json
+
+``--cpu-minutes`` budgets the process's CPU time instead of wall time (the cosine schedule
+follows it), ``--eval-every`` scores the first test set along the way and reports the
+budget point where the model first passes BM3D (CBM3D for colour): the time to quality.
+``--precision`` picks the Keras policy (:func:`ssl_keras.runtime.choose_precision`).
 
 Data: ``$SSL_KERAS_SHARED_DATA/denoise`` or ``../shared/data/denoise`` beside the checkout
 (``--data`` to choose), holding ``Train400/``, ``BSD68/``, ``Set12/`` and ``Kodak24/`` image
@@ -49,7 +56,7 @@ import numpy as np
 import tensorflow as tf
 
 import ssl_keras  # noqa: F401  (quiets TensorFlow's start-up logging)
-from ssl_keras import baselines, denoising, metrics, models, noise, pipelines, report
+from ssl_keras import baselines, denoising, metrics, models, noise, pipelines, report, runtime
 from ssl_keras.datasets import denoise
 
 SIGMAS = (15, 25, 50)
@@ -158,27 +165,65 @@ def training_batches(
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stop training after ``seconds``; the learning rate follows a cosine from its initial
-    value to 1 % of it over the budget, by elapsed time."""
+    """Stop training after ``seconds`` of ``clock`` (wall time by default; pass
+    ``time.process_time`` for CPU time); the learning rate follows a cosine from its initial
+    value to 1 % of it over the budget, by elapsed time.
 
-    def __init__(self, seconds: float, initial_rate: float):
+    ``checkpoint(model, elapsed)``, when given, is called each time another ``every`` seconds
+    of the budget have passed (and once at the end); the time it takes is not counted, so
+    measuring the model along the way does not shorten its training.
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        initial_rate: float,
+        clock=time.perf_counter,
+        every: float | None = None,
+        checkpoint=None,
+    ):
         super().__init__()
-        self.seconds, self.initial_rate = seconds, initial_rate
-        self.start = 0.0
+        self.seconds, self.initial_rate, self.clock = seconds, initial_rate, clock
+        self.every, self.checkpoint = every, checkpoint
+        self.start = self.paused = 0.0
+        self.next_mark = every if every else math.inf
         self.steps = 0
 
+    def elapsed(self) -> float:
+        return self.clock() - self.start - self.paused
+
+    def _check(self, elapsed: float) -> None:
+        begin = self.clock()
+        self.checkpoint(self.model, elapsed)
+        self.paused += self.clock() - begin
+
     def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
+        self.start, self.paused = self.clock(), 0.0
 
     def on_train_batch_begin(self, batch, logs=None):
-        done = min((time.perf_counter() - self.start) / self.seconds, 1.0)
+        done = min(self.elapsed() / self.seconds, 1.0)
         factor = 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * done))
         self.model.optimizer.learning_rate.assign(self.initial_rate * factor)
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
-        if time.perf_counter() - self.start > self.seconds:
+        elapsed = self.elapsed()
+        if elapsed > self.seconds:
             self.model.stop_training = True
+            if self.checkpoint is not None:
+                self._check(elapsed)
+        elif self.checkpoint is not None and elapsed >= self.next_mark:
+            self.next_mark += self.every
+            self._check(elapsed)
+
+
+def time_to_quality(curve: list[dict], target: float) -> float | None:
+    """The first budget point (``curve`` rows of ``minutes`` and ``psnr``, in order) whose
+    PSNR reaches ``target``, in minutes; ``None`` if none does."""
+    for point in curve:
+        if point["psnr"] >= target:
+            return point["minutes"]
+    return None
 
 
 def evaluate(
@@ -214,12 +259,17 @@ def train_denoiser(
     patch: int = 48,
     batch_size: int = 16,
     learning_rate: float = 1e-3,
+    cpu_time: bool = False,
+    every: float | None = None,
+    checkpoint=None,
 ) -> tuple[keras.Model, dict[str, object]]:
     """Notebook 02's residual U-Net (:func:`ssl_keras.denoising.build_denoiser`, head at zero)
     with as many channels as ``images``, trained with MSE on :func:`training_batches` for
-    ``seconds`` of wall time (cosine learning rate over the budget, XLA on), weights seeded by
-    ``seed``. Returns the model and what training used: ``steps``, ``minutes``,
-    ``cpu_minutes``, ``first_loss``, ``last_loss``, ``parameters``."""
+    ``seconds`` of wall time, or of this process's CPU time with ``cpu_time`` (cosine learning
+    rate over the budget, XLA on), weights seeded by ``seed``, in the global Keras precision
+    policy. ``checkpoint`` and ``every``: see :class:`TimeBudget`. Returns the model and what
+    training used: ``steps``, ``minutes``, ``cpu_minutes``, ``first_loss``, ``last_loss``,
+    ``parameters``."""
     channels = images[0].shape[-1]
     recipe = dataclasses.replace(denoising.recipe("smoke"), depth=depth, base_filters=base_filters)
     keras.utils.set_random_seed(seed)
@@ -227,7 +277,8 @@ def train_denoiser(
         recipe, channels, name="gray_denoiser" if channels == 1 else "colour_denoiser"
     )
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", jit_compile=True)
-    budget = TimeBudget(seconds, learning_rate)
+    clock = time.process_time if cpu_time else time.perf_counter
+    budget = TimeBudget(seconds, learning_rate, clock, every, checkpoint)
     start, cpu_start = time.perf_counter(), time.process_time()
     history = model.fit(
         training_batches(images, patch, batch_size, sigma_range, seed),
@@ -241,6 +292,7 @@ def train_denoiser(
         "steps": budget.steps,
         "minutes": (time.perf_counter() - start) / 60,
         "cpu_minutes": (time.process_time() - cpu_start) / 60,
+        "budget_minutes": budget.elapsed() / 60,
         "first_loss": float(losses[0]),
         "last_loss": float(losses[-1]),
         "parameters": models.count_params(model),
@@ -249,7 +301,23 @@ def train_denoiser(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, required=True, help="training wall-clock budget")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--minutes", type=float, help="training budget in wall-clock minutes")
+    budget.add_argument(
+        "--cpu-minutes", type=float, help="training budget in CPU-minutes of this process"
+    )
+    parser.add_argument(
+        "--eval-every",
+        type=float,
+        help="also score the first test set at the trained σ (25 when blind) every this many "
+        "budget minutes (not counted in the budget): the time-to-quality curve",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=runtime.PRECISIONS,
+        default="float32",
+        help="Keras precision policy (runtime.choose_precision; auto measures bfloat16 once)",
+    )
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--base-filters", type=int, default=32)
     parser.add_argument("--depth", type=int, default=3)
@@ -303,16 +371,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     sigma_range = (args.sigma, args.sigma) if args.sigma else (0.0, args.max_sigma)
     sigmas = (args.sigma,) if args.sigma else SIGMAS
+    policy, why = runtime.choose_precision(f"CPU ({os.cpu_count()} cores)", args.precision)
+    keras.mixed_precision.set_global_policy(policy)
+    print(f"precision {policy} ({why}) on {runtime.cpu_name()}", flush=True)
+    curve: list[dict] = []
+    curve_set, curve_sigma = next(iter(tests)), args.sigma or 25
+    clock_name = "CPU-min" if args.cpu_minutes else "wall-min"
+
+    def checkpoint(model: keras.Model, elapsed: float) -> None:
+        _, psnr, _ = evaluate(model, tests[curve_set], curve_sigma, args.seed)
+        curve.append({"minutes": elapsed / 60, "psnr": psnr})
+        print(
+            f"  {elapsed / 60:6.1f} {clock_name}: {curve_set} σ={curve_sigma} {psnr:.2f} dB",
+            flush=True,
+        )
+
     model, trained = train_denoiser(
         train,
         sigma_range,
-        args.minutes * 60.0,
+        (args.cpu_minutes or args.minutes) * 60.0,
         seed=args.seed,
         depth=args.depth,
         base_filters=args.base_filters,
         patch=args.patch,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
+        cpu_time=bool(args.cpu_minutes),
+        every=args.eval_every * 60.0 if args.eval_every else None,
+        checkpoint=checkpoint if args.eval_every else None,
     )
     print(f"U-Net depth {args.depth}, base {args.base_filters}: {trained['parameters']}")
     noise_kind = f"σ={args.sigma}" if args.sigma else f"blind σ∈[0, {args.max_sigma:g}]"
@@ -330,8 +416,31 @@ def main(argv: list[str] | None = None) -> int:
         "steps": trained["steps"],
         "minutes": trained["minutes"],
         "cpu_minutes": trained["cpu_minutes"],
+        "precision": policy,
+        "cpu": runtime.cpu_name(),
         "args": vars(args),
     }
+    if curve:
+        anchor = "BM3D" if curve_set in ("BSD68", "Set12") else "CBM3D"
+        target = PUBLISHED.get(curve_set, {}).get(anchor, (None,) * 3)[SIGMAS.index(curve_sigma)]
+        results["curve"] = {
+            "set": curve_set,
+            "sigma": curve_sigma,
+            "clock": clock_name,
+            "points": curve,
+        }
+        if target is not None:
+            reached = time_to_quality(curve, target)
+            results["curve"][f"to_{anchor}"] = reached
+            print(
+                f"{curve_set} σ={curve_sigma}: {anchor} ({target:.2f} dB) "
+                + (
+                    f"passed after {reached:.1f} {clock_name}"
+                    if reached is not None
+                    else f"not passed in {curve[-1]['minutes']:.1f} {clock_name} "
+                    f"(best {max(p['psnr'] for p in curve):.2f} dB)"
+                )
+            )
     baseline = None if gray else COLOUR_BASELINE
     for name, images in tests.items():
         for k, sigma in enumerate(SIGMAS):

@@ -12,7 +12,14 @@ headline metrics, then the goals:
 The notebooks run in order, because 03–05 reuse the denoiser that 02 saves under
 ``artifacts/``. Timings include kernel start and imports (~5 s each).
 
+``--seed N`` runs every notebook with its ``SEED`` line set to ``N`` (the seed of its data
+split, initial weights and batch order), and ``--precision`` sets ``SSL_KERAS_PRECISION`` for
+the kernels, so the same script measures a lesson's spread over seeds and compares float32
+with bfloat16 on one machine. Give each such run its own ``SSL_KERAS_HOME``, so no run
+reuses the data or models another one generated or trained.
+
     python bench/notebooks.py [notebooks/0[1-3]*.ipynb] [--json out.json]
+    SSL_KERAS_HOME=/tmp/s1 python bench/notebooks.py --seed 1 --precision mixed_bfloat16
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/ is a folder of scripts, not a 
 
 import run_notebooks  # noqa: E402
 
+from ssl_keras import runtime  # noqa: E402
+
 GOAL_EACH_S = 180
 GOAL_SUITE_S = 900
 GOAL_PEAK_MB = 4096
@@ -41,15 +50,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--seed", type=int, help="run every notebook with SEED = this")
+    parser.add_argument(
+        "--precision",
+        choices=runtime.PRECISIONS,
+        help=f"set {runtime.PRECISION_VAR} for the notebooks (default: as the environment says)",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("SSL_KERAS_PROFILE", "smoke")
+    if args.precision:
+        os.environ[runtime.PRECISION_VAR] = args.precision
     print(
-        f"profile {os.environ['SSL_KERAS_PROFILE']}, {os.cpu_count()} CPU cores, "
-        f"{len(args.notebooks)} notebooks",
+        f"profile {os.environ['SSL_KERAS_PROFILE']}, {os.cpu_count()} CPU cores "
+        f"({runtime.cpu_name()}), {len(args.notebooks)} notebooks, seed "
+        f"{'as committed' if args.seed is None else args.seed}, precision "
+        f"{os.environ.get(runtime.PRECISION_VAR, 'unset')}",
         flush=True,
     )
     with tempfile.TemporaryDirectory() as folder:
-        rows = run_notebooks.run_all(args.notebooks, args.timeout, Path(folder))
+        rows = run_notebooks.run_all(args.notebooks, args.timeout, Path(folder), args.seed)
     print()
     run_notebooks.print_table(rows)
     total = sum(outcome["seconds"] for _, outcome in rows)

@@ -148,7 +148,15 @@ def cpu_flags() -> set[str]:
     return set()
 
 
-def _cpu_name() -> str:
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), with its bfloat16 units when it has any,
+    e.g. ``"Intel(R) Xeon(R) Processor (amx_bf16, avx512_bf16)"``."""
+    name = _model_name()
+    units = [flag for flag in BF16_FLAGS if flag in cpu_flags()]
+    return f"{name} ({', '.join(units)})" if units else name
+
+
+def _model_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
             for line in file:
@@ -202,7 +210,7 @@ def bf16_speedup(probe=None) -> float:
     version (a cache that cannot be written costs a probe per run, nothing else)."""
     import json
 
-    key = f"{_cpu_name()} | {os.cpu_count()} cores | TF {tf.__version__}"
+    key = f"{cpu_name()} | {os.cpu_count()} cores | TF {tf.__version__}"
     cache = _probe_cache()
     try:
         known = json.loads(cache.read_text(encoding="utf-8"))

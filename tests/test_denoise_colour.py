@@ -234,3 +234,51 @@ def test_colour_bench_folders_hold_no_kodak_image(shared_data):
     listed = [f for folder in folders for f in pipelines.list_image_files(folder)]
     assert len(files) == len(listed) > 100
     assert not any("Kodak24" in f for f in files)
+
+
+class _FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_time_budget_checkpoints_do_not_count_against_the_budget():
+    clock = _FakeClock()
+    seen = []
+
+    def checkpoint(model, elapsed):
+        seen.append(elapsed)
+        clock.now += 100.0  # a slow evaluation: must not shorten training
+
+    budget = denoise_bsd68.TimeBudget(10.0, 1e-3, clock, every=4.0, checkpoint=checkpoint)
+    budget.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    budget.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    budget.model.stop_training = False
+    budget.on_train_begin()
+    steps = 0
+    while not budget.model.stop_training:
+        budget.on_train_batch_begin(steps)
+        clock.now += 1.0  # one training step
+        budget.on_train_batch_end(steps)
+        steps += 1
+        assert steps < 100, "the budget never stopped training"
+    assert steps == 11  # 10 s of steps, evaluations excluded
+    assert seen == [4.0, 8.0, 11.0]  # every 4 s of training, and once at the end
+    # The cosine schedule has reached its floor by the budget's end.
+    budget.on_train_batch_begin(steps)
+    assert float(budget.model.optimizer.learning_rate) == pytest.approx(1e-5, rel=1e-4)
+
+
+def test_time_to_quality_is_the_first_point_that_reaches_the_target():
+    curve = [
+        {"minutes": 5, "psnr": 27.9},
+        {"minutes": 10, "psnr": 28.6},
+        {"minutes": 15, "psnr": 28.5},
+    ]
+    assert denoise_bsd68.time_to_quality(curve, 28.57) == 10
+    assert denoise_bsd68.time_to_quality(curve, 29.23) is None
+    assert denoise_bsd68.time_to_quality([], 28.57) is None

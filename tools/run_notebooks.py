@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -53,12 +54,33 @@ def move_stderr(notebook: nbformat.NotebookNode, name: str) -> int:
     return moved
 
 
-def run_notebook(path: Path, timeout: int, out: Path | None = None) -> dict:
+SEED_LINE = re.compile(r"^SEED = \d+", re.MULTILINE)
+
+
+def set_seed(notebook: nbformat.NotebookNode, seed: int, name: str) -> None:
+    """Replace the notebook's ``SEED = <n>`` line (the first code cell that has one) by
+    ``SEED = seed``, so one notebook can be run over several seeds without editing it."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and SEED_LINE.search(cell.source):
+            cell.source = SEED_LINE.sub(f"SEED = {seed}", cell.source, count=1)
+            return
+    raise ValueError(f"{name} has no 'SEED = <n>' line in a code cell; it cannot take --seed.")
+
+
+def run_notebook(
+    path: Path, timeout: int, out: Path | None = None, seed: int | None = None
+) -> dict:
     """Execute ``path``; write it back in place, or to ``out`` when given. Return status,
-    seconds, peak kernel memory (MB) and the recorded headline metrics."""
+    seconds, peak kernel memory (MB) and the recorded headline metrics. ``seed`` replaces the
+    notebook's ``SEED`` (:func:`set_seed`); the notebook then runs from its own folder as
+    always, and is written only to ``out``."""
+    if seed is not None and out is None:
+        raise ValueError("a notebook run with another seed must be written to --out")
     results_file = paths.artifacts_dir("results") / f"{path.stem}.json"
     results_file.unlink(missing_ok=True)
     notebook = nbformat.read(path, as_version=4)
+    if seed is not None:
+        set_seed(notebook, seed, path.name)
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -84,11 +106,15 @@ def run_notebook(path: Path, timeout: int, out: Path | None = None) -> dict:
     }
 
 
-def run_in_child(path: Path, timeout: int, out: Path | None = None) -> dict:
+def run_in_child(
+    path: Path, timeout: int, out: Path | None = None, seed: int | None = None
+) -> dict:
     """:func:`run_notebook` in a fresh Python process, so memory peaks are per notebook."""
     command = [sys.executable, __file__, str(path), "--timeout", str(timeout), "--single"]
     if out is not None:
         command += ["--out", str(out)]
+    if seed is not None:
+        command += ["--seed", str(seed)]
     finished = subprocess.run(command, stdout=subprocess.PIPE, text=True)
     lines = finished.stdout.strip().splitlines()
     try:  # the child prints its outcome last, also when a cell failed
@@ -109,13 +135,15 @@ def print_table(rows: list[tuple[str, dict]]) -> None:
     print(f"{'total':<34} {'':<7} {total:>6.0f}s")
 
 
-def run_all(notebooks: list[Path], timeout: int, out: Path | None = None) -> list[tuple[str, dict]]:
+def run_all(
+    notebooks: list[Path], timeout: int, out: Path | None = None, seed: int | None = None
+) -> list[tuple[str, dict]]:
     """Run each notebook in its own process, in name order; print progress as it goes."""
     rows = []
     for path in sorted(notebooks):
         print(f"running {path.name} ...", flush=True)
         target = out / path.name if out is not None else None
-        outcome = run_in_child(path, timeout, target)
+        outcome = run_in_child(path, timeout, target, seed)
         rows.append((path.name, outcome))
         print(f"  {outcome['status']} in {outcome['seconds']:.0f} s", flush=True)
     return rows
@@ -126,18 +154,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--out", type=Path, help="write executed copies here (default: in place)")
+    parser.add_argument("--seed", type=int, help="replace each notebook's SEED (needs --out)")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for path in args.notebooks:
         if not path.is_file():
             parser.error(f"{path} does not exist")
     if args.single:  # the child process of run_in_child: one notebook, JSON on the last line
-        outcome = run_notebook(args.notebooks[0], args.timeout, args.out)
+        outcome = run_notebook(args.notebooks[0], args.timeout, args.out, args.seed)
         print(json.dumps(outcome))
         return 0 if outcome["status"] == "ok" else 1
+    if args.seed is not None and args.out is None:
+        parser.error("--seed needs --out: the committed notebooks keep SEED = 0")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
-    rows = run_all(args.notebooks, args.timeout, args.out)
+    rows = run_all(args.notebooks, args.timeout, args.out, args.seed)
     print()
     print_table(rows)
     return 0 if all(o["status"] == "ok" for _, o in rows) else 1
