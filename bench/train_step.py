@@ -171,7 +171,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
-    parser.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+        default=["float32", "mixed_bfloat16"],
+    )
     parser.add_argument("--json")
     args = parser.parse_args()
     matmuls = matmul_ceiling()
@@ -217,7 +222,9 @@ def main() -> None:
             f"{r['package_img_s'] / r['plain_img_s']:>5.2f}"
         )
     widths = [args.base_filters * 2**level for level in range(5)]
-    dtypes = {"float32": tf.float32, "mixed_bfloat16": tf.bfloat16, "mixed_float16": tf.float16}
+    dtypes = {
+        p: tf.as_dtype(keras.mixed_precision.Policy(p).compute_dtype) for p in args.precisions
+    }
     rates = {
         precision: {
             width: conv_rates(width, args.batch, dtype=dtypes[precision]) for width in widths

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
+import platform
+import time
 import warnings
 from pathlib import Path
 
@@ -136,16 +139,22 @@ def requested_precision(value: str | None = None) -> str | None:
     return name
 
 
-def cpu_flags() -> set[str]:
-    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none, e.g. macOS)."""
+def _cpuinfo(field: str) -> str | None:
+    """The value of ``field`` on its first line of ``/proc/cpuinfo``; ``None`` where there is
+    none (no such file, e.g. macOS, or no such line)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
             for line in file:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                if line.startswith(field):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return set()
+    return None
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none, e.g. macOS)."""
+    return set((_cpuinfo("flags") or "").split())
 
 
 def cpu_name() -> str:
@@ -157,16 +166,7 @@ def cpu_name() -> str:
 
 
 def _model_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
-            for line in file:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def _probe_cache() -> Path:
@@ -177,8 +177,7 @@ def _probe_cache() -> Path:
 def probe_bf16_speedup(repeats: int = 3) -> float:
     """How many times faster one training step of a 3×3 convolution (16×64×64×64 → 64
     channels, forward and both gradients) runs in bfloat16 than in float32 on this CPU:
-    the better of ``repeats`` timings each, about half a second in all."""
-    import time
+    the better of ``repeats`` timings each, about two seconds in all."""
 
     def step(dtype):
         x = tf.random.normal([16, 64, 64, 64], dtype=tf.float32)
@@ -208,8 +207,6 @@ def bf16_speedup(probe=None) -> float:
     """:func:`probe_bf16_speedup` on this machine, measured once and cached in
     ``~/.cache/ssl_keras/precision_probe.json`` per CPU model, core count and TensorFlow
     version (a cache that cannot be written costs a probe per run, nothing else)."""
-    import json
-
     key = f"{cpu_name()} | {os.cpu_count()} cores | TF {tf.__version__}"
     cache = _probe_cache()
     try:

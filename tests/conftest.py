@@ -24,23 +24,26 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@contextlib.contextmanager
+def time_limit(seconds: int):
+    """``with time_limit(seconds):`` raises ``TimeoutError`` when the block has not returned
+    in time. POSIX only (``SIGALRM``)."""
+
+    def expire(signum, frame):
+        raise TimeoutError(f"did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.fixture
 def deadline():
     """``with deadline(seconds):`` fails the test with ``TimeoutError`` when the block has not
     returned in time — for code whose failure mode is to never return (a ``fit`` with zero
-    steps per epoch on a repeating dataset). POSIX only (``SIGALRM``)."""
-
-    @contextlib.contextmanager
-    def limit(seconds: int):
-        def expire(signum, frame):
-            raise TimeoutError(f"did not return within {seconds} s")
-
-        previous = signal.signal(signal.SIGALRM, expire)
-        signal.alarm(seconds)
-        try:
-            yield
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
-
-    return limit
+    steps per epoch on a repeating dataset): :func:`time_limit`."""
+    return time_limit

@@ -25,7 +25,6 @@ import dataclasses
 import io
 import json
 import re
-import signal
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from PIL import Image
 
 from ssl_keras import anomaly, baselines, cli, colorize, denoising, models, pipelines, transfer
 from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
+from tests.conftest import time_limit
 from tests.test_bad_input import SIZE, _empty, _mask, _photo, _text
 
 LIMIT_S = 60  # a cell that has not returned by then hangs
@@ -72,32 +72,22 @@ def _cut_to(path: Path, keep: Callable[[bytes], int]) -> None:
     path.write_bytes(data[: keep(data)])
 
 
-def _jpeg_header_only(folder: Path, stem: str) -> Expect:
-    path = folder / f"{stem}.jpg"
-    _photo(path, 7)
-    _cut_to(path, lambda data: data.index(b"\xff\xda") + 12)  # up to the start of the scan
-    return Expect((str(path),))
+def _cut_short(ext: str, keep: Callable[[bytes], int]) -> Callable[[Path, str], Expect]:
+    """A case builder: a valid ``ext`` image whose bytes are cut to ``keep(data)``."""
+
+    def build(folder: Path, stem: str) -> Expect:
+        path = folder / f"{stem}{ext}"
+        _photo(path, 7)
+        _cut_to(path, keep)
+        return Expect((str(path),))
+
+    return build
 
 
-def _jpeg_half(folder: Path, stem: str) -> Expect:
-    path = folder / f"{stem}.jpg"
-    _photo(path, 7)
-    _cut_to(path, lambda data: len(data) // 2)
-    return Expect((str(path),))
-
-
-def _png_header_only(folder: Path, stem: str) -> Expect:
-    path = folder / f"{stem}.png"
-    _photo(path, 7)
-    _cut_to(path, lambda data: 33)  # signature + IHDR
-    return Expect((str(path),))
-
-
-def _png_half(folder: Path, stem: str) -> Expect:
-    path = folder / f"{stem}.png"
-    _photo(path, 7)
-    _cut_to(path, lambda data: len(data) // 2)
-    return Expect((str(path),))
+_jpeg_header_only = _cut_short(".jpg", lambda data: data.index(b"\xff\xda") + 12)  # to the scan
+_jpeg_half = _cut_short(".jpg", lambda data: len(data) // 2)
+_png_header_only = _cut_short(".png", lambda data: 33)  # signature + IHDR
+_png_half = _cut_short(".png", lambda data: len(data) // 2)
 
 
 def _zero_bytes(folder: Path, stem: str) -> Expect:
@@ -653,20 +643,6 @@ def test_every_entry_point_and_case_is_probed():
 # ---- the Markdown table for the issue -------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _alarm(seconds: int):
-    def expire(signum, frame):
-        raise TimeoutError(f"did not return within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def run_table() -> list[tuple[str, str, str]]:
     """Run every cell of :data:`PROBES`: rows ``(entry point, case, observed outcome)``."""
     rows = []
@@ -676,7 +652,7 @@ def run_table() -> list[tuple[str, str, str]]:
             root = Path(folder) / f"cell{index}"
             root.mkdir()
             try:
-                with _alarm(LIMIT_S):
+                with time_limit(LIMIT_S):
                     rows.append((entry, case, observe(entry, case, root, tiny)))
             except TimeoutError as error:
                 rows.append((entry, case, f"FAIL: hang ({error})"))

@@ -70,7 +70,7 @@ def pair_by_stem(
     ``x.jpg`` do: one of them would otherwise be dropped without a word.
     """
     for kind, files in (("Images", images), ("Masks", masks)):
-        first = _stem_twin(files)
+        first = stem_twin(files)
         if first:
             raise ValueError(
                 f"{kind} {first[0]!r} and {first[1]!r} have the same name stem, so they cannot "
@@ -97,7 +97,7 @@ def pair_by_stem(
     return [str(wanted[s]) for s in ordered], [str(by_stem[s]) for s in ordered]
 
 
-def _stem_twin(files: Sequence[Path]) -> tuple[str, str] | None:
+def stem_twin(files: Sequence[Path]) -> tuple[str, str] | None:
     """The first two of ``files`` that share a stem, or ``None``."""
     seen: dict[str, Path] = {}
     for file in files:

@@ -96,15 +96,13 @@ def build_coco_masks(
     if not images:
         raise ValueError(f"No image of {str(annotation_file)!r} exists in {str(image_dir)!r}.")
 
-    stems: dict[str, Path] = {}
-    for _, path in images:
-        if path.stem in stems:
-            raise ValueError(
-                f"Images {str(stems[path.stem])!r} and {str(path)!r} of {str(annotation_file)!r} "
-                "have the same name stem, so their cached masks would be one file. Rename or "
-                "remove one of them (and its entry)."
-            )
-        stems[path.stem] = path
+    twin = _common.stem_twin([path for _, path in images])
+    if twin:
+        raise ValueError(
+            f"Images {twin[0]!r} and {twin[1]!r} of {str(annotation_file)!r} have the same name "
+            "stem, so their cached masks would be one file. Rename or remove one of them (and "
+            "its entry)."
+        )
 
     cache = Path(cache_dir)
     record = {"annotations": _fingerprint(annotation_file), "mode": mode, "version": 1}
