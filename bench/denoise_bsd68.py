@@ -19,8 +19,9 @@ default it is trained *blind* on σ drawn uniformly from [0, 55] per patch, so o
 all three levels (as DnCNN-B); ``--sigma 25`` trains for one level only (as DnCNN-S, whose
 published numbers are per-level models) and evaluates that level. Training runs for a
 wall-clock budget with a cosine learning-rate decay over the budget (time-based, so the
-schedule ends when the budget does whatever the machine's speed). XLA is on (``jit_compile``;
-no op determinism here). The CPU time of the process is printed beside the wall time.
+schedule ends when the budget does whatever the machine's speed), compiled by
+:func:`ssl_keras.training.compile_model` (XLA as Keras chooses: off on CPUs, where it was
+measured slower). The CPU time of the process is printed beside the wall time.
 
     .venv/bin/python bench/denoise_bsd68.py --minutes 10
     .venv/bin/python bench/denoise_bsd68.py --minutes 30 --sigma 25 --json out.json
@@ -56,7 +57,17 @@ import numpy as np
 import tensorflow as tf
 
 import ssl_keras  # noqa: F401  (quiets TensorFlow's start-up logging)
-from ssl_keras import baselines, denoising, metrics, models, noise, pipelines, report, runtime
+from ssl_keras import (
+    baselines,
+    denoising,
+    metrics,
+    models,
+    noise,
+    pipelines,
+    report,
+    runtime,
+    training,
+)
 from ssl_keras.datasets import denoise
 
 SIGMAS = (15, 25, 50)
@@ -266,7 +277,7 @@ def train_denoiser(
     """Notebook 02's residual U-Net (:func:`ssl_keras.denoising.build_denoiser`, head at zero)
     with as many channels as ``images``, trained with MSE on :func:`training_batches` for
     ``seconds`` of wall time, or of this process's CPU time with ``cpu_time`` (cosine learning
-    rate over the budget, XLA on), weights seeded by ``seed``, in the global Keras precision
+    rate over the budget), weights seeded by ``seed``, in the global Keras precision
     policy. ``checkpoint`` and ``every``: see :class:`TimeBudget`. Returns the model and what
     training used: ``steps``, ``minutes``, ``cpu_minutes``, ``first_loss``, ``last_loss``,
     ``parameters``."""
@@ -276,7 +287,10 @@ def train_denoiser(
     model = denoising.build_denoiser(
         recipe, channels, name="gray_denoiser" if channels == 1 else "colour_denoiser"
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", jit_compile=True)
+    # One step per call: the budget callback counts and stops step by step.
+    training.compile_model(
+        model, keras.optimizers.Adam(learning_rate), loss="mse", steps_per_execution=1
+    )
     clock = time.process_time if cpu_time else time.perf_counter
     budget = TimeBudget(seconds, learning_rate, clock, every, checkpoint)
     start, cpu_start = time.perf_counter(), time.process_time()

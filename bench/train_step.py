@@ -12,7 +12,7 @@ In one run, per image size (64 and 128 px):
    BatchNorm, ReLU, pooling and the optimizer update are left out (<2 % of the total);
 3. (a) the plain way: the same U-Net fit on in-memory NumPy arrays with a default
    ``compile``/``fit``; (b) the package's path: ``pipelines.noisy_batches`` feeding a model
-   compiled with ``training.compile_model`` (XLA where it is allowed).
+   compiled with ``training.compile_model`` (4 steps per call, XLA as Keras chooses).
 
 Each is run per Keras precision policy (``--precisions``, default float32 and
 mixed_bfloat16). It prints img/s, achieved GFLOP/s, the fraction of the best ceiling and the

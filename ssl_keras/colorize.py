@@ -42,7 +42,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import color, models, paths, pipelines, runtime
+from ssl_keras import color, models, paths, pipelines, runtime, training
 from ssl_keras._checks import as_image_tensor, check_size
 from ssl_keras.datasets import download
 from ssl_keras.layers import ConvBlock, CropToMatch, PadToMultiple
@@ -384,12 +384,14 @@ def compile_colorizer(
             raise ValueError(f"loss must be one of {sorted(named)} or a keras Loss, got {loss!r}.")
         loss = named[loss]
     with runtime.scope(model):  # the optimizer lives under the model's strategy
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss=loss,
-            metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
-        )
-    return model
+        optimizer = keras.optimizers.Adam(learning_rate)
+    return training.compile_model(
+        model,
+        optimizer=optimizer,
+        loss=loss,
+        metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
+        steps_per_execution=1,
+    )
 
 
 # --------------------------------------------------------------------------- data

@@ -381,11 +381,14 @@ class _Resettable:
         self.build = build
         with runtime.scope():
             self.model = build()
-            self.model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate),
-                loss="binary_crossentropy",
-                metrics=["accuracy"],
-            )
+            optimizer = keras.optimizers.Adam(learning_rate)
+        training.compile_model(
+            self.model,
+            optimizer=optimizer,
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=1,
+        )
 
     def reset(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)

@@ -9,7 +9,7 @@ from ssl_keras import models, training
 @pytest.fixture
 def determinism():
     """Yield a setter for op determinism and restore the previous state afterwards."""
-    before = not training.xla_allowed()
+    before = tf_config.is_op_determinism_enabled()
 
     def set_state(on: bool) -> None:
         if on:
@@ -25,13 +25,14 @@ def tiny_unet() -> keras.Model:
     return models.unet((16, 16, 3), depth=2, base_filters=4)
 
 
-def test_xla_follows_op_determinism(determinism):
-    determinism(True)
-    assert not training.xla_allowed()
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_xla_left_to_keras_off_on_cpu(determinism, deterministic):
+    """Keras's "auto" keeps XLA off on CPU-only machines, with or without determinism
+    (measured slower there); an explicit choice is passed through."""
+    determinism(deterministic)
     assert training.compile_model(tiny_unet(), loss="mse").jit_compile is False
     determinism(False)
-    assert training.xla_allowed()
-    assert training.compile_model(tiny_unet(), loss="mse").jit_compile is True
+    assert training.compile_model(tiny_unet(), loss="mse", jit_compile=True).jit_compile is True
 
 
 def test_compiled_model_trains(determinism):
