@@ -1,6 +1,7 @@
-"""Image-quality metrics: PSNR and SSIM (TensorFlow's built-ins), per image and averaged.
+"""Scores: image quality (PSNR and SSIM, TensorFlow's built-ins, per image and averaged) and
+the confusion matrix that classification and segmentation scores are read from.
 
-Inputs are float images in [0, 1], ``(H, W, C)`` or ``(N, H, W, C)``, NumPy or tensors.
+Image inputs are float images in [0, 1], ``(H, W, C)`` or ``(N, H, W, C)``, NumPy or tensors.
 """
 
 from __future__ import annotations
@@ -49,3 +50,50 @@ def quality(prediction, target) -> dict[str, float]:
         "psnr": float(np.mean(psnr(prediction, target))),
         "ssim": float(np.mean(ssim(prediction, target))),
     }
+
+
+# --------------------------------------------------------------------- confusion matrices
+
+
+def class_indices(array, name: str) -> np.ndarray:
+    """``array`` as int64 class indices; a float or object array raises ``ValueError`` naming
+    ``name`` (take the argmax of logits, or threshold probabilities, first)."""
+    values = np.asarray(array)
+    if values.dtype == object or not (
+        np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_)
+    ):
+        raise ValueError(
+            f"{name} must hold integer class indices, got dtype={values.dtype}. Take the "
+            "argmax of logits (or threshold probabilities) first."
+        )
+    return values.astype(np.int64)
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int, ignore_class: int | None = None) -> np.ndarray:
+    """Pixel confusion matrix: int64 ``(n_classes, n_classes)``, rows = truth, cols = prediction.
+
+    ``y_true`` and ``y_pred`` are integer class indices of the same number of pixels (any
+    shape, e.g. ``(N, H, W, 1)`` and ``(N, H, W)``). Pixels whose truth is ``ignore_class``
+    (CamVid's void, 11) or outside ``0…n_classes-1`` are not counted; a prediction outside
+    that range raises ``ValueError``.
+    """
+    if not isinstance(n_classes, int | np.integer) or n_classes < 1:
+        raise ValueError(f"n_classes must be an int ≥ 1, got {n_classes!r}.")
+    truth = class_indices(y_true, "y_true").reshape(-1)
+    prediction = class_indices(y_pred, "y_pred").reshape(-1)
+    if truth.size != prediction.size:
+        raise ValueError(
+            f"y_true and y_pred must hold the same number of pixels, got {np.shape(y_true)} "
+            f"and {np.shape(y_pred)}."
+        )
+    keep = (truth >= 0) & (truth < n_classes)
+    if ignore_class is not None:
+        keep &= truth != ignore_class
+    truth, prediction = truth[keep], prediction[keep]
+    if prediction.size and (prediction.min() < 0 or prediction.max() >= n_classes):
+        raise ValueError(
+            f"y_pred holds class {int(prediction.max())} (or a negative one), outside "
+            f"0…{n_classes - 1}. Does the model have {n_classes} output channels?"
+        )
+    counts = np.bincount(truth * n_classes + prediction, minlength=n_classes * n_classes)
+    return counts.reshape(n_classes, n_classes)

@@ -31,6 +31,8 @@ import tensorflow as tf
 
 from ssl_keras import models, pipelines
 from ssl_keras._checks import check_range
+from ssl_keras.metrics import class_indices
+from ssl_keras.metrics import confusion_matrix as confusion_matrix  # re-exported: notebook 07
 from ssl_keras.noise import Seed, as_seed
 from ssl_keras.training import restart as restart  # re-exported: the seed runs of notebook 07
 
@@ -195,48 +197,6 @@ def preprocess(image, size: int | tuple[int, int]) -> tf.Tensor:
 # --------------------------------------------------------------------- confusion matrices
 
 
-def _labels(array, name: str) -> np.ndarray:
-    values = np.asarray(array)
-    if values.dtype == object or not (
-        np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.bool_)
-    ):
-        raise ValueError(
-            f"{name} must hold integer class indices, got dtype={values.dtype}. Take the "
-            "argmax of logits (or threshold probabilities) first."
-        )
-    return values.astype(np.int64)
-
-
-def confusion_matrix(y_true, y_pred, n_classes: int, ignore_class: int | None = None) -> np.ndarray:
-    """Pixel confusion matrix: int64 ``(n_classes, n_classes)``, rows = truth, cols = prediction.
-
-    ``y_true`` and ``y_pred`` are integer class indices of the same number of pixels (any
-    shape, e.g. ``(N, H, W, 1)`` and ``(N, H, W)``). Pixels whose truth is ``ignore_class``
-    (CamVid's void, 11) or outside ``0…n_classes-1`` are not counted; a prediction outside
-    that range raises ``ValueError``.
-    """
-    if not isinstance(n_classes, int | np.integer) or n_classes < 1:
-        raise ValueError(f"n_classes must be an int ≥ 1, got {n_classes!r}.")
-    truth = _labels(y_true, "y_true").reshape(-1)
-    prediction = _labels(y_pred, "y_pred").reshape(-1)
-    if truth.size != prediction.size:
-        raise ValueError(
-            f"y_true and y_pred must hold the same number of pixels, got {np.shape(y_true)} "
-            f"and {np.shape(y_pred)}."
-        )
-    keep = (truth >= 0) & (truth < n_classes)
-    if ignore_class is not None:
-        keep &= truth != ignore_class
-    truth, prediction = truth[keep], prediction[keep]
-    if prediction.size and (prediction.min() < 0 or prediction.max() >= n_classes):
-        raise ValueError(
-            f"y_pred holds class {int(prediction.max())} (or a negative one), outside "
-            f"0…{n_classes - 1}. Does the model have {n_classes} output channels?"
-        )
-    counts = np.bincount(truth * n_classes + prediction, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes)
-
-
 @dataclasses.dataclass(frozen=True)
 class Scores:
     """Metrics from a confusion matrix. ``iou[c]`` is NaN for a class absent from both the
@@ -289,7 +249,7 @@ def class_pixel_counts(masks, n_classes: int, ignore_class: int | None = None) -
             for _, mask in masks.as_numpy_iterator():
                 counts += class_pixel_counts(mask, n_classes, ignore_class)
         return counts
-    labels = _labels(masks, "masks").reshape(-1)
+    labels = class_indices(masks, "masks").reshape(-1)
     keep = (labels >= 0) & (labels < n_classes)
     if ignore_class is not None:
         keep &= labels != ignore_class

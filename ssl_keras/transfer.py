@@ -46,7 +46,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import denoising, layers, models, paths, pipelines, report, runtime, training
+from ssl_keras import (
+    denoising,
+    layers,
+    metrics,
+    models,
+    paths,
+    pipelines,
+    report,
+    runtime,
+    training,
+)
 from ssl_keras.profiles import Profile, get_profile
 
 METHODS = ("SSL (frozen)", "scratch", "logistic regression")
@@ -604,15 +614,10 @@ def scores(
 
 
 def confusion(y_true, y_pred, n_classes: int = 2) -> np.ndarray:
-    """Confusion counts, int64 ``(n_classes, n_classes)``: rows = truth, columns = prediction."""
-    truth = np.asarray(y_true).astype(np.int64).reshape(-1)
-    prediction = np.asarray(y_pred).astype(np.int64).reshape(-1)
-    if truth.shape != prediction.shape:
-        raise ValueError(
-            f"y_true and y_pred differ in length: {truth.shape} vs {prediction.shape}."
-        )
-    for name, values in (("y_true", truth), ("y_pred", prediction)):
-        if values.size and (values.min() < 0 or values.max() >= n_classes):
-            raise ValueError(f"{name} holds labels outside 0…{n_classes - 1}.")
-    counts = np.bincount(truth * n_classes + prediction, minlength=n_classes * n_classes)
-    return counts.reshape(n_classes, n_classes)
+    """Confusion counts, int64 ``(n_classes, n_classes)``: rows = truth, columns = prediction
+    (:func:`ssl_keras.metrics.confusion_matrix`, except that a true label outside
+    ``0…n_classes-1`` raises instead of being skipped: every test image must count)."""
+    truth = np.asarray(y_true).astype(np.int64)
+    if truth.size and (truth.min() < 0 or truth.max() >= n_classes):
+        raise ValueError(f"y_true holds labels outside 0…{n_classes - 1}.")
+    return metrics.confusion_matrix(truth, np.asarray(y_pred).astype(np.int64), n_classes)

@@ -14,7 +14,6 @@ any instance (crowds included) and 0 elsewhere; ``mode="category"`` gives 0 = ba
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -23,17 +22,10 @@ import numpy as np
 import tensorflow as tf
 
 from ssl_keras.datasets import _common
+from ssl_keras.datasets.download import file_digest
 
 _LAYOUT = "  <root>/<split>/*.jpg and <root>/annotations/instances_<split>.json"
 _MODES = ("foreground", "category")
-
-
-def _fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_coco_masks(
@@ -105,7 +97,7 @@ def build_coco_masks(
         )
 
     cache = Path(cache_dir)
-    record = {"annotations": _fingerprint(annotation_file), "mode": mode, "version": 1}
+    record = {"annotations": file_digest(annotation_file), "mode": mode, "version": 1}
     marker = cache / ".complete.json"
     mask_paths = [str(cache / f"{Path(p).stem}.png") for _, p in images]
     fresh = marker.is_file() and json.loads(marker.read_text()) == record
