@@ -293,23 +293,17 @@ def split_pool(
 
 
 def mixed_noise(images, seed: noise.Seed = 0, gaussian_share: float = 0.5) -> tf.Tensor:
-    """Per image, Gaussian noise (σ = 25/255) with probability ``gaussian_share``, else
-    salt-and-pepper (5 %): :func:`ssl_keras.noise.mixed` with adjustable odds.
+    """Notebook 02's noise: :func:`ssl_keras.noise.mixed` at the lesson's levels (Gaussian
+    σ = 25/255 with probability ``gaussian_share``, else salt-and-pepper at 5 %).
 
     ``images``: float32 ``(H, W, C)`` or ``(N, H, W, C)`` in [0, 1]; same shape out.
     """
-    if not 0.0 <= gaussian_share <= 1.0:
-        raise ValueError(f"gaussian_share must be in [0, 1], got {gaussian_share!r}.")
-    images = tf.convert_to_tensor(images, tf.float32)
-    seeds = tf.random.experimental.stateless_split(noise.as_seed(seed), num=3)
-    batched = images.shape.rank == 4
-    count = tf.shape(images)[0] if batched else 1
-    use_gaussian = tf.random.stateless_uniform([count], seeds[0]) < gaussian_share
-    use_gaussian = tf.reshape(use_gaussian, [-1, 1, 1, 1]) if batched else use_gaussian[0]
-    return tf.where(
-        use_gaussian,
-        noise.gaussian(images, NOISE_LEVELS["gaussian"], seed=seeds[1]),
-        noise.salt_and_pepper(images, NOISE_LEVELS["salt_and_pepper"], seed=seeds[2]),
+    return noise.mixed(
+        images,
+        NOISE_LEVELS["gaussian"],
+        NOISE_LEVELS["salt_and_pepper"],
+        seed=seed,
+        gaussian_share=gaussian_share,
     )
 
 

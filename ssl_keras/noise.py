@@ -141,20 +141,26 @@ def add_noise(images, kind: str, level: float, seed: Seed = 0) -> tf.Tensor:
     return NOISES[kind](images, level, seed=seed)
 
 
-def mixed(images, sigma: float = 25 / 255, amount: float = 0.05, seed: Seed = 0) -> tf.Tensor:
-    """Per image, Gaussian (σ = ``sigma``) or salt-and-pepper (``amount``) with equal odds.
+def mixed(
+    images,
+    sigma: float = 25 / 255,
+    amount: float = 0.05,
+    seed: Seed = 0,
+    gaussian_share: float = 0.5,
+) -> tf.Tensor:
+    """Per image, Gaussian (σ = ``sigma``) with probability ``gaussian_share``, else
+    salt-and-pepper (``amount``).
 
     Works on one image or a batch; the choice and the noise are both drawn from ``seed``.
     """
+    if not 0.0 <= gaussian_share <= 1.0:
+        raise ValueError(f"gaussian_share must be in [0, 1], got {gaussian_share!r}.")
     images = as_image_tensor(images)
     seeds = tf.random.experimental.stateless_split(as_seed(seed), num=3)
     batched = images.shape.rank == 4
     count = tf.shape(images)[0] if batched else 1
-    use_gaussian = tf.random.stateless_uniform([count], seeds[0]) < 0.5
-    if batched:
-        use_gaussian = tf.reshape(use_gaussian, [-1, 1, 1, 1])
-    else:
-        use_gaussian = use_gaussian[0]
+    use_gaussian = tf.random.stateless_uniform([count], seeds[0]) < gaussian_share
+    use_gaussian = tf.reshape(use_gaussian, [-1, 1, 1, 1]) if batched else use_gaussian[0]
     return tf.where(
         use_gaussian,
         gaussian(images, sigma, seed=seeds[1]),
