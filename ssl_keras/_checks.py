@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import numbers
+import sys
+from typing import TYPE_CHECKING
+
 import numpy as np
-import tensorflow as tf
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+# TensorFlow is imported lazily: the backend-independent modules (layers, models) use the
+# scalar checks below and must not pull TensorFlow in.
 
 
 def as_image_tensor(images, name: str = "images") -> tf.Tensor:
@@ -12,6 +21,8 @@ def as_image_tensor(images, name: str = "images") -> tf.Tensor:
     Eager inputs are checked in Python and fail with a ``ValueError`` that names the problem
     and the fix. Symbolic tensors (inside ``tf.data.Dataset.map``) get graph assertions instead.
     """
+    import tensorflow as tf
+
     if isinstance(images, np.ndarray) or not tf.is_tensor(images):
         array = np.asarray(images)
         if array.dtype == object:
@@ -58,7 +69,8 @@ def check_range(value, name: str, low: float, high: float, *, low_open: bool = F
 
     Tensors are not checked here (they may be symbolic): only Python/NumPy scalars are.
     """
-    if tf.is_tensor(value):
+    tf = sys.modules.get("tensorflow")  # without TensorFlow loaded, value is no TF tensor
+    if tf is not None and tf.is_tensor(value):
         return
     try:
         number = float(value)
@@ -83,3 +95,32 @@ def check_size(size, name: str = "size") -> tuple[int, int]:
     if height < 1 or width < 1:
         raise ValueError(f"{name} must be positive, got {size!r}.")
     return height, width
+
+
+def check_int(value, name: str, low: int = 1) -> int:
+    """Return ``value`` as an ``int``; it must be a Python or NumPy int (not a bool) ≥ ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an int ≥ {low}, got {value!r}.")
+    return int(value)
+
+
+def check_fraction(value, name: str) -> float:
+    """Return ``value`` as a ``float``; it must be a real number (not a bool) in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}.")
+    return float(value)
+
+
+def check_interval(value, name: str, low: float, high: float, low_open: bool = False) -> None:
+    """Raise ``ValueError`` unless ``value`` is a pair ``first ≤ second`` inside ``[low, high]``
+    (``(low, high]`` if ``low_open``)."""
+    try:
+        first, second = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}.") from None
+    too_low = first <= low if low_open else first < low
+    if too_low or second > high or first > second:
+        bracket = "(" if low_open else "["
+        raise ValueError(
+            f"{name} must be a pair low ≤ high inside {bracket}{low}, {high}], got {value!r}."
+        )

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from ssl_keras import models, pipelines, runtime, training
-from ssl_keras._checks import check_size
+from ssl_keras._checks import check_fraction, check_int, check_interval, check_size
 from ssl_keras.callbacks import BestEpoch
 from ssl_keras.layers import ConvBlock
 from ssl_keras.noise import Seed, as_seed
@@ -51,19 +51,6 @@ POOLINGS = ("mean", "max", "meanmax")
 
 
 # --- the pretext task ---------------------------------------------------------------------------
-
-
-def _check_interval(value, name: str, low: float, high: float, low_open: bool = False) -> None:
-    try:
-        first, second = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}.") from None
-    below = (lambda v: v <= low) if low_open else (lambda v: v < low)
-    if below(first) or second > high or first > second:
-        bracket = "(" if low_open else "["
-        raise ValueError(
-            f"{name} must be a pair low ≤ high inside {bracket}{low}, {high}], got {value!r}."
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,21 +92,19 @@ class PretextConfig:
     patch_jitter: float = 0.1
 
     def __post_init__(self):
-        _check_interval(self.patch_area, "patch_area", 0.0, 1.0, low_open=True)
-        _check_interval(self.patch_aspect, "patch_aspect", 0.0, math.inf, low_open=True)
-        _check_interval(self.patch_rotation, "patch_rotation", -180.0, 180.0)
-        _check_interval(self.patch_scale, "patch_scale", 0.0, 4.0, low_open=True)
-        _check_interval(self.scar_width, "scar_width", 0.0, 1.0, low_open=True)
-        _check_interval(self.scar_length, "scar_length", 0.0, 1.0, low_open=True)
-        _check_interval(self.scar_rotation, "scar_rotation", -180.0, 180.0)
+        check_interval(self.patch_area, "patch_area", 0.0, 1.0, low_open=True)
+        check_interval(self.patch_aspect, "patch_aspect", 0.0, math.inf, low_open=True)
+        check_interval(self.patch_rotation, "patch_rotation", -180.0, 180.0)
+        check_interval(self.patch_scale, "patch_scale", 0.0, 4.0, low_open=True)
+        check_interval(self.scar_width, "scar_width", 0.0, 1.0, low_open=True)
+        check_interval(self.scar_length, "scar_length", 0.0, 1.0, low_open=True)
+        check_interval(self.scar_rotation, "scar_rotation", -180.0, 180.0)
         for name in ("flip_probability", "polygon_probability"):
             value = getattr(self, name)
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
         for name in ("brightness", "contrast", "saturation", "patch_jitter"):
-            value = getattr(self, name)
-            if not 0.0 <= float(value) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {value!r}.")
+            check_fraction(getattr(self, name), name)
         if not 0.0 <= float(self.hue) <= 0.5:
             raise ValueError(f"hue must be in [0, 0.5], got {self.hue!r}.")
 
@@ -351,8 +336,7 @@ def pretext_dataset(
         A dataset of ``(float32 (B, H, W, 3), int32 (B,))`` batches (plus int32
         ``(B, H, W, 1)`` masks with ``with_masks``).
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = check_int(batch_size, "batch_size")
     if isinstance(images, tf.data.Dataset):
         ds, count = images, None
     else:
@@ -442,8 +426,7 @@ def load_category(
     """
     from ssl_keras.datasets import mvtec
 
-    if not 0.0 <= holdout < 1.0:
-        raise ValueError(f"holdout must be a fraction in [0, 1), got {holdout!r}.")
+    holdout = check_fraction(holdout, "holdout")
     size = check_size(size)
     try:
         train = np.stack([x for x, *_ in mvtec.mvtec_dataset(root, category, "train", size)])
@@ -537,10 +520,8 @@ def pretext_model(
                 name=f"{name}_unet",
             )
             encoder = models.encoder_from(unet, name="encoder")
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ValueError(f"hidden must be a positive int, got {hidden!r}.")
-        if not 0.0 <= bn_momentum < 1.0:
-            raise ValueError(f"bn_momentum must be in [0, 1), got {bn_momentum!r}.")
+        hidden = check_int(hidden, "hidden")
+        bn_momentum = check_fraction(bn_momentum, "bn_momentum")
         for layer in encoder.layers:
             if isinstance(layer, ConvBlock) and layer.batch_norm:
                 layer.bn1.momentum = layer.bn2.momentum = bn_momentum
@@ -667,9 +648,7 @@ class KNNScorer:
     """Mean Euclidean distance to the ``k`` nearest good embeddings (a non-Gaussian score)."""
 
     def __init__(self, k: int = 5):
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}.")
-        self.k = k
+        self.k = check_int(k, "k")
 
     def fit(self, embeddings) -> KNNScorer:
         """Store the ``(N, D)`` good embeddings (N ≥ 1)."""

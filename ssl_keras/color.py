@@ -22,6 +22,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ssl_keras._checks import check_int
+
 # sRGB (linear) → CIE XYZ, the matrix scikit-image uses (rows: X, Y, Z).
 _XYZ_FROM_RGB = np.array(
     [
@@ -215,8 +217,7 @@ class LightnessInput(keras.layers.Layer):
         super().__init__(**kwargs)
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}.")
-        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise ValueError(f"channels must be a positive int, got {channels!r}.")
+        channels = check_int(channels, "channels")
         if mode == "vgg16" and channels != 3:
             raise ValueError(f"mode='vgg16' produces 3 channels, got channels={channels}.")
         self.mode = mode

@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from ssl_keras import color, models, paths, pipelines, runtime, training
-from ssl_keras._checks import as_image_tensor, check_size
+from ssl_keras._checks import as_image_tensor, check_fraction, check_int, check_size
 from ssl_keras.datasets import download
 from ssl_keras.layers import ConvBlock, CropToMatch, PadToMultiple
 from ssl_keras.profiles import Profile, get_profile
@@ -278,16 +278,12 @@ def colorizer(
         raise ValueError(
             f"The colorizer's input is L, one channel; got input_shape {input_shape!r}."
         )
-    for side in (height, width):
-        if side is not None and (not isinstance(side, (int, np.integer)) or side < MIN_SIDE):
-            raise ValueError(
-                f"input_shape sides must be None or ints ≥ {MIN_SIDE}, got {input_shape!r}."
-            )
-    for value, label in ((decoder_filters, "decoder_filters"), (base_filters, "base_filters")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a positive int, got {value!r}.")
-    if not 0.0 <= batch_norm_momentum < 1.0:
-        raise ValueError(f"batch_norm_momentum must be in [0, 1), got {batch_norm_momentum!r}.")
+    for side, label in ((height, "height"), (width, "width")):
+        if side is not None:
+            check_int(side, f"input_shape {label} (or None)", low=MIN_SIDE)
+    decoder_filters = check_int(decoder_filters, "decoder_filters")
+    base_filters = check_int(base_filters, "base_filters")
+    batch_norm_momentum = check_fraction(batch_norm_momentum, "batch_norm_momentum")
 
     if backbone.kind == "vgg16":
         vgg = keras.applications.VGG16(
@@ -551,8 +547,7 @@ def lab_batches(images: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
 
     >>> train = lab_batches(color_images(files["train"], 128, training=True), 32)
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
+    batch_size = check_int(batch_size, "batch_size")
     # eval_batches: on several replicas no batch is left that they cannot split.
     return (
         pipelines.eval_batches(images, batch_size)

@@ -15,13 +15,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ssl_keras._checks import check_int
+
 PAD_MODES = ("constant", "reflect", "symmetric")
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
 
 
 @keras.saving.register_keras_serializable(package="ssl_keras")
@@ -64,8 +60,8 @@ class ConvBlock(keras.layers.Layer):
         if not 0.0 < float(bn_momentum) < 1.0:
             raise ValueError(f"bn_momentum must be in (0, 1), got {bn_momentum!r}.")
         self.bn_momentum = float(bn_momentum)
-        self.filters = _positive_int(filters, "filters")
-        self.kernel_size = _positive_int(kernel_size, "kernel_size")
+        self.filters = check_int(filters, "filters")
+        self.kernel_size = check_int(kernel_size, "kernel_size")
         self.batch_norm = bool(batch_norm)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.activation = keras.activations.get(activation)
@@ -157,7 +153,7 @@ class PadToMultiple(keras.layers.Layer):
 
     def __init__(self, multiple: int, mode: str = "constant", **kwargs):
         super().__init__(**kwargs)
-        self.multiple = _positive_int(multiple, "multiple")
+        self.multiple = check_int(multiple, "multiple")
         if mode not in PAD_MODES:
             raise ValueError(f"mode must be one of {PAD_MODES}, got {mode!r}.")
         self.mode = mode

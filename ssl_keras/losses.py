@@ -23,11 +23,6 @@ from keras import ops
 from ssl_keras._checks import check_range
 
 
-def _check_smooth(smooth: float) -> float:
-    check_range(smooth, "smooth", 0.0, 1e6, low_open=True)
-    return float(smooth)
-
-
 def _binary_pair(y_true, y_pred, from_logits: bool):
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
@@ -42,7 +37,8 @@ def soft_dice(y_true, y_pred, from_logits: bool = True, smooth: float = 1.0):
     ``p`` the predicted probabilities and ``t`` the 0/1 mask. ``smooth`` (> 0) makes an empty
     mask predicted empty score 1 instead of 0/0. Returns a float tensor of shape ``(N,)``.
     """
-    smooth = _check_smooth(smooth)
+    check_range(smooth, "smooth", 0.0, 1e6, low_open=True)
+    smooth = float(smooth)
     y_true, probabilities = _binary_pair(y_true, y_pred, from_logits)
     axes = tuple(range(1, len(probabilities.shape)))
     intersection = ops.sum(probabilities * y_true, axis=axes)
@@ -68,7 +64,8 @@ class DiceLoss(keras.losses.Loss):
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.from_logits = bool(from_logits)
-        self.smooth = _check_smooth(smooth)
+        check_range(smooth, "smooth", 0.0, 1e6, low_open=True)
+        self.smooth = float(smooth)
 
     def call(self, y_true, y_pred):
         return 1.0 - soft_dice(y_true, y_pred, self.from_logits, self.smooth)
@@ -102,7 +99,8 @@ class BCEDiceLoss(keras.losses.Loss):
             raise ValueError("bce_weight and dice_weight are both 0: the loss would be constant.")
         self.from_logits = bool(from_logits)
         self.bce_weight, self.dice_weight = float(bce_weight), float(dice_weight)
-        self.smooth = _check_smooth(smooth)
+        check_range(smooth, "smooth", 0.0, 1e6, low_open=True)
+        self.smooth = float(smooth)
 
     def call(self, y_true, y_pred):
         y_pred = ops.convert_to_tensor(y_pred)

@@ -49,23 +49,12 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from ssl_keras._checks import check_fraction, check_int
 from ssl_keras.layers import PAD_MODES, ConvBlock, CropToMatch, PadToMultiple
 
 UPSAMPLING = ("transpose", "bilinear")
 _ENC = re.compile(r"enc(\d+)")
 _UNET_NAMES = "layers named 'enc1'…'encN' and 'bottleneck' (as built by ssl_keras.models.unet)"
-
-
-def _check_int(value, name: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int ≥ {low}, got {value!r}.")
-    return int(value)
-
-
-def _check_fraction(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}.")
-    return float(value)
 
 
 def _check_input_shape(input_shape) -> tuple[int | None, int | None, int]:
@@ -78,8 +67,8 @@ def _check_input_shape(input_shape) -> tuple[int | None, int | None, int]:
         ) from None
     for size, label in ((height, "height"), (width, "width")):
         if size is not None:
-            _check_int(size, f"input_shape {label} (or None)")
-    return height, width, _check_int(channels, "input_shape channels")
+            check_int(size, f"input_shape {label} (or None)")
+    return height, width, check_int(channels, "input_shape channels")
 
 
 def _check_activation(activation: str | None, name: str):
@@ -144,12 +133,12 @@ def unet(
         A model mapping float32 ``(N, H, W, C)`` to float32 ``(N, H, W, output_channels)``.
     """
     height, width, channels = _check_input_shape(input_shape)
-    depth = _check_int(depth, "depth")
-    base_filters = _check_int(base_filters, "base_filters")
+    depth = check_int(depth, "depth")
+    base_filters = check_int(base_filters, "base_filters")
     if upsampling not in UPSAMPLING:
         raise ValueError(f"upsampling must be one of {UPSAMPLING}, got {upsampling!r}.")
-    dropout = _check_fraction(dropout, "dropout")
-    output_channels = _check_int(output_channels, "output_channels")
+    dropout = check_fraction(dropout, "dropout")
+    output_channels = check_int(output_channels, "output_channels")
     activation = _check_activation(output_activation, "output_activation")
     if pad_mode not in PAD_MODES:
         raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {pad_mode!r}.")
@@ -516,10 +505,10 @@ def classifier(
     found = _find_levels(encoder, "classifier")
     if "head" in {layer.name for layer in found.container.layers}:
         encoder = encoder_from(found.container)
-    n_classes = _check_int(n_classes, "n_classes", low=2)
+    n_classes = check_int(n_classes, "n_classes", low=2)
     if hidden is not None and hidden != 0:
-        hidden = _check_int(hidden, "hidden")
-    dropout = _check_fraction(dropout, "dropout")
+        hidden = check_int(hidden, "hidden")
+    dropout = check_fraction(dropout, "dropout")
 
     inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
     x = encoder(inputs)
