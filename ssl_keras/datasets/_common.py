@@ -32,11 +32,7 @@ def image_files(folder: Path, what: str) -> list[Path]:
     """Sorted image files (by extension) directly in ``folder``; ``ValueError`` when none, and
     a ``ValueError`` naming the file when one's content is no image (empty, text, another
     format), before any decoding inside ``tf.data`` could fail without a name."""
-    found = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in pipelines.IMAGE_EXTENSIONS
-    )
+    found = pipelines.find_image_files(folder)
     if not found:
         raise ValueError(
             f"{what} folder {str(folder)!r} holds no image files "

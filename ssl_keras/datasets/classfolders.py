@@ -47,14 +47,10 @@ def _list_class(
     for folder in folders:
         if not folder.is_dir():
             raise FileNotFoundError(f"Folder {str(folder)!r} of class {name!r} does not exist.")
-        candidates = folder.rglob("*") if recursive else folder.iterdir()
-        files += sorted(
+        files += [
             str(p)
-            for p in candidates
-            if p.is_file()
-            and p.suffix.lower() in wanted
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        )
+            for p in pipelines.find_image_files(folder, extensions, recursive, skip_hidden=True)
+        ]
     if not files:
         raise ValueError(
             f"Class {name!r} has no image files ({', '.join(sorted(wanted))}) in "

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from ssl_keras import pipelines
 from ssl_keras.datasets import _common
 from ssl_keras.datasets.download import file_digest
 
@@ -108,8 +109,6 @@ def build_coco_masks(
             raise OSError(
                 f"Cannot create the mask cache {str(cache)!r} ({error}); pass a writable cache_dir."
             ) from None
-        import cv2
-
         for (image_id, path), mask_path in zip(images, mask_paths, strict=True):
             info = coco.imgs[image_id]
             if _common.image_size(path) != (info["height"], info["width"]):
@@ -123,10 +122,7 @@ def build_coco_masks(
             for ann in sorted(annotations, key=lambda a: -float(a.get("area", 0))):
                 instance = coco.annToMask(ann).astype(bool)
                 mask[instance] = 1 if mode == "foreground" else index[ann["category_id"]]
-            tmp = f"{mask_path}.tmp.png"
-            if not cv2.imwrite(tmp, mask, [cv2.IMWRITE_PNG_COMPRESSION, 3]):
-                raise OSError(f"Could not write {tmp!r}; pass a writable cache_dir.")
-            os.replace(tmp, mask_path)
+            pipelines.write_image(mask_path, mask, png_compression=3)
         marker.write_text(json.dumps(record))
     return [str(p) for _, p in images], mask_paths, names
 

@@ -46,7 +46,7 @@ def write_photos(
     folder: str | os.PathLike, names: tuple[str, ...] = COLOR_PHOTOS + GRAY_PHOTOS
 ) -> list[str]:
     """Save bundled photographs as PNG files in ``folder`` (skipping existing ones); return paths."""
-    import cv2
+    from ssl_keras import pipelines
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -54,10 +54,6 @@ def write_photos(
     for name in names:
         path = root / f"{name}.png"
         if not path.exists():
-            rgb = np.round(photo(name) * 255).astype(np.uint8)
-            tmp = path.with_suffix(".tmp.png")
-            if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-                raise OSError(f"Could not write {str(tmp)!r}; check that the folder is writable.")
-            os.replace(tmp, path)
+            pipelines.write_image(path, photo(name))
         paths.append(str(path))
     return paths

@@ -9,24 +9,24 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
+
+from ssl_keras import pipelines
 
 MARKER = ".complete.json"
 FORMAT_VERSION = 1
-_PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 3]
-_JPEG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 92, cv2.IMWRITE_JPEG_OPTIMIZE, 0]
+PNG_COMPRESSION = 3
+JPEG_QUALITY = 92
 
 
 def write_image(path: Path, image: np.ndarray) -> None:
-    """Write uint8 ``(H, W)`` (gray / index) or ``(H, W, 3)`` (RGB) as PNG or JPEG by suffix."""
+    """Write uint8 ``(H, W)`` (gray / index) or ``(H, W, 3)`` (RGB) as PNG or JPEG by suffix,
+    creating its folder, with fixed parameters (same pixels → same bytes), through
+    :func:`ssl_keras.pipelines.write_image`."""
     if image.dtype != np.uint8:
         raise ValueError(f"write_image needs uint8 data, got {image.dtype} for {str(path)!r}.")
-    data = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
-    params = _JPEG_PARAMS if path.suffix.lower() in (".jpg", ".jpeg") else _PNG_PARAMS
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), data, params):
-        raise OSError(f"Could not write {str(path)!r}; check that the folder is writable.")
+    pipelines.write_image(path, image, png_compression=PNG_COMPRESSION, jpeg_quality=JPEG_QUALITY)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
