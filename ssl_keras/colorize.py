@@ -690,8 +690,9 @@ def load_colorizer(path: str | os.PathLike) -> keras.Model:
 
 
 def _write_rgb(path: Path, rgb: np.ndarray) -> None:
-    """Float RGB in [0, 1] to ``path`` (:func:`ssl_keras.pipelines.write_image`)."""
-    pipelines.write_image(path, np.round(np.clip(rgb, 0.0, 1.0) * 255).astype(np.uint8))
+    """Float RGB to ``path`` (:func:`ssl_keras.pipelines.write_image`), clipped to [0, 1]
+    first: the Lab → RGB conversion can step slightly outside it."""
+    pipelines.write_image(path, np.clip(rgb, 0.0, 1.0))
 
 
 def _output_name(source: str) -> str:
