@@ -59,7 +59,7 @@ class Runtime:
 
     @property
     def _why(self) -> str:
-        quiet = ("", "default on CPU", "auto", "asked")
+        quiet = ("", "auto", "asked")
         return "" if self.precision_reason in quiet else f" ({self.precision_reason})"
 
     def describe(self) -> str:
@@ -234,18 +234,15 @@ def choose_precision(device: str, requested: str | None, probe=None) -> tuple[st
     ``requested`` (one of :data:`PRECISIONS`, or ``None``), and a short reason for the
     summary line.
 
-    ``None`` (nothing asked): ``auto`` on a GPU or TPU, ``float32`` on a CPU — the lessons'
-    numbers are measured in float32 there; ask for ``auto`` to let a CPU with bfloat16
-    arithmetic use it. GPU: ``auto`` → ``mixed_float16``; TPU: ``auto`` → ``mixed_bfloat16``. CPU: ``auto`` →
-    ``mixed_bfloat16`` only when the CPU has bfloat16 arithmetic (:data:`BF16_FLAGS`) and
-    :func:`bf16_speedup` measures at least :data:`MIN_BF16_SPEEDUP`, else ``float32`` (on a
-    CPU without it bfloat16 is emulated, about 10× slower). Forcing ``mixed_bfloat16`` on a
-    CPU without bfloat16 arithmetic warns (:class:`PrecisionWarning`) and gives ``float32``.
+    ``None`` (nothing asked) is ``auto``. GPU: ``auto`` → ``mixed_float16``; TPU: ``auto`` →
+    ``mixed_bfloat16``. CPU: ``auto`` → ``mixed_bfloat16`` only when the CPU has bfloat16
+    arithmetic (:data:`BF16_FLAGS`) and :func:`bf16_speedup` measures at least
+    :data:`MIN_BF16_SPEEDUP`, else ``float32`` (on a CPU without it bfloat16 is emulated,
+    about 10× slower, and nothing is probed). Forcing ``mixed_bfloat16`` on a CPU without
+    bfloat16 arithmetic warns (:class:`PrecisionWarning`) and gives ``float32``.
     """
     on_cpu = not (device.startswith("GPU") or device.startswith("TPU"))
     if requested is None:
-        if on_cpu:
-            return "float32", "default on CPU"
         requested = "auto"
     if requested == "float32":
         return "float32", "asked"
@@ -465,9 +462,10 @@ def setup(
             ``precision``.
         verbose: print the summary line.
         precision: ``"auto"``, ``"float32"``, ``"mixed_bfloat16"``, or ``None`` to read
-            ``SSL_KERAS_PRECISION``; unset, GPUs get float16 and TPUs bfloat16 mixed
-            precision and CPUs float32 (:func:`choose_precision`: ``"auto"`` on a CPU
-            measures bfloat16 once per machine and takes it where it is faster).
+            ``SSL_KERAS_PRECISION``; unset means ``"auto"``: GPUs get float16 and TPUs
+            bfloat16 mixed precision; a CPU gets bfloat16 mixed precision only where it has
+            bfloat16 arithmetic and a probe, run once per machine, measures it faster
+            (:func:`choose_precision`), else float32.
     """
     global _current
     if not isinstance(seed, int) or seed < 0:

@@ -190,12 +190,13 @@ def test_precision_by_device_and_request(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     fast, slow = (lambda: 2.1), (lambda: 1.05)
     _cpu_with(monkeypatch, {"avx2", "amx_bf16", "avx512_bf16"})
-    assert runtime.choose_precision("CPU (2 cores)", None) == ("float32", "default on CPU")
-    assert runtime.choose_precision("CPU (2 cores)", "float32")[0] == "float32"
-    assert runtime.choose_precision("CPU (2 cores)", "auto", fast) == (
+    assert runtime.choose_precision("CPU (2 cores)", "float32") == ("float32", "asked")
+    # Nothing asked is auto: the probe decides on a CPU with bfloat16 arithmetic.
+    assert runtime.choose_precision("CPU (2 cores)", None, fast) == (
         "mixed_bfloat16",
         "auto: bf16 2.1× float32",
     )
+    assert runtime.choose_precision("CPU (2 cores)", "auto", fast)[0] == "mixed_bfloat16"
     assert runtime.choose_precision("GPU (T4)", None) == ("mixed_float16", "auto")
     assert runtime.choose_precision("TPU ×8", None) == ("mixed_bfloat16", "auto")
     assert runtime.choose_precision("GPU (T4)", "float32")[0] == "float32"
@@ -216,6 +217,10 @@ def test_cpu_without_bf16_never_probes_and_warns_when_forced(monkeypatch, tmp_pa
         raise AssertionError("no probe on a CPU without bfloat16 arithmetic")
 
     assert runtime.choose_precision("CPU (2 cores)", "auto", probe)[0] == "float32"
+    assert runtime.choose_precision("CPU (2 cores)", None, probe) == (
+        "float32",
+        "auto: no bf16 on this CPU",
+    )
     with pytest.warns(runtime.PrecisionWarning, match="no bfloat16 arithmetic"):
         assert runtime.choose_precision("CPU (2 cores)", "mixed_bfloat16", probe)[0] == "float32"
     _cpu_with(monkeypatch, {"avx512_bf16"})
