@@ -506,28 +506,34 @@ def classifier(
     if "head" in {layer.name for layer in found.container.layers}:
         encoder = encoder_from(found.container)
     n_classes = check_int(n_classes, "n_classes", low=2)
-    if hidden is not None and hidden != 0:
-        hidden = check_int(hidden, "hidden")
-    dropout = check_fraction(dropout, "dropout")
-
     inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
     x = encoder(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = classification_head(x, n_classes, hidden, dropout)
+    model = keras.Model(inputs, outputs, name=name)
+    set_trainable_levels(model, 0 if freeze_encoder else len(found.blocks), train_batch_norm=True)
+    return model
+
+
+def classification_head(x, n_classes: int = 2, hidden: int | None = 128, dropout: float = 0.3):
+    """The classification head on features ``x`` (a Keras tensor ``(N, D)``):
+    ``[Dense(hidden, relu)] → [Dropout] → Dense``, one sigmoid unit for 2 classes, else a
+    softmax over ``n_classes``; the output layer (``predictions``) computes in float32.
+    ``hidden`` ``None`` or 0 and ``dropout`` 0 leave their layer out. Returns the output tensor.
+    """
+    n_classes = check_int(n_classes, "n_classes", low=2)
+    if hidden is not None and (isinstance(hidden, bool) or hidden != 0):
+        hidden = check_int(hidden, "hidden")
+    dropout = check_fraction(dropout, "dropout")
     if hidden:
         x = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     if n_classes == 2:
-        outputs = keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(
-            x
-        )
-    else:
-        outputs = keras.layers.Dense(
-            n_classes, activation="softmax", dtype="float32", name="predictions"
-        )(x)
-    model = keras.Model(inputs, outputs, name=name)
-    set_trainable_levels(model, 0 if freeze_encoder else len(found.blocks), train_batch_norm=True)
-    return model
+        return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(x)
+    return keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="predictions")(
+        x
+    )
 
 
 class ParamCount(NamedTuple):

@@ -326,16 +326,9 @@ def probe_classifier(
 
 
 def _head_layers(x, hidden: int, dropout: float):
-    """[Dense(hidden, relu)] → Dropout → Dense(1, sigmoid, float32) on ``x``."""
-    if isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 0:
-        raise ValueError(f"hidden must be an int ≥ 0 (0: a linear head), got {hidden!r}.")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
-    if hidden:
-        x = keras.layers.Dense(int(hidden), activation="relu", name="hidden")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-    return keras.layers.Dense(1, activation="sigmoid", dtype="float32", name="predictions")(x)
+    """[Dense(hidden, relu)] → Dropout → Dense(1, sigmoid, float32) on ``x``
+    (:func:`ssl_keras.models.classification_head`; ``hidden`` 0: a linear head)."""
+    return models.classification_head(x, 2, hidden, dropout)
 
 
 def _head(n_features: int, hidden: int, dropout: float) -> keras.Model:
