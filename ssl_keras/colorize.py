@@ -92,9 +92,9 @@ class BackboneChoice:
 
 
 def keras_cache_dir() -> Path:
-    """The folder where Keras caches downloaded weights (``$KERAS_HOME/models``)."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "models"
+    """The folder where Keras caches downloaded weights (``models/`` of the writable
+    :func:`ssl_keras.paths.keras_homes` folder, as ``keras.utils.get_file`` picks it)."""
+    return paths.keras_homes()[-1] / "models"
 
 
 def imagenet_weights(timeout: float = 3.0) -> Path:

@@ -9,6 +9,7 @@ Colab); outside a checkout (package installed with pip) the working directory is
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 HOME_VAR = "SSL_KERAS_HOME"
@@ -38,3 +39,15 @@ def artifacts_dir(*parts: str, create: bool = True) -> Path:
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def keras_homes() -> list[Path]:
+    """The Keras cache folders, in the order ``keras.utils.get_file`` uses them:
+    ``$KERAS_HOME`` (else ``~/.keras``), then ``/tmp/.keras`` when that one is not writable.
+    The last is where Keras writes downloads (weights in ``models/``, data in ``datasets/``)."""
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    homes = [home]
+    existing = next(p for p in (home, *home.parents) if p.exists())  # Keras creates home
+    if not os.access(existing, os.W_OK):
+        homes.append(Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras")
+    return homes

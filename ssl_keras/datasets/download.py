@@ -55,7 +55,6 @@ import pickle
 import shutil
 import sys
 import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -68,6 +67,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ssl_keras import paths
 
 if TYPE_CHECKING:
     from tqdm.auto import tqdm
@@ -929,11 +930,7 @@ def _keras_cifar_folders() -> tuple[Path, Path] | None:
     Keras to ``datasets/cifar-10-batches-py/``; the cache is ``$KERAS_HOME`` (else
     ``~/.keras``), or ``/tmp/.keras`` where that is not writable.
     """
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-    homes = [home]
-    if not os.access(home, os.W_OK):
-        homes.append(Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras")
-    for base in homes:
+    for base in paths.keras_homes():
         found = []
         for inner, (files, _, _) in zip(
             ("cifar-10-batches-py", "cifar-100-python"), _CIFAR_FILES, strict=True
