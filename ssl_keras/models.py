@@ -505,7 +505,6 @@ def classifier(
     found = _find_levels(encoder, "classifier")
     if "head" in {layer.name for layer in found.container.layers}:
         encoder = encoder_from(found.container)
-    n_classes = check_int(n_classes, "n_classes", low=2)
     inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")
     x = encoder(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
