@@ -519,39 +519,41 @@ def measure_05(home: Path, s: float) -> dict:
     import keras
     import numpy as np
 
-    from ssl_keras import color, colorize, pipelines
+    from ssl_keras import color, colorization, pipelines
 
     settings = SCHEDULES["05"]
     count = round(FULL_COUNTS["coco"] * s)
     coco_folder(home, count)
     weights = home / "vgg16.weights.h5"
     keras.applications.VGG16(include_top=False, weights=None).save_weights(weights)
-    backbone = colorize.choose_backbone("vgg16", weights=weights)
-    files = colorize.photo_splits("full", None, seed=0)
+    backbone = colorization.choose_backbone("vgg16", weights=weights)
+    files = colorization.photo_splits("full", None, seed=0)
 
     def load():
         return {
-            split: colorize.color_images(names, 128, training=split == "train", seed=0)
+            split: colorization.color_images(names, 128, training=split == "train", seed=0)
             for split, names in files.items()
         }
 
     images, decode = timed(load)
-    train_ds = colorize.lab_batches(images["train"], 32)
-    val_ds = colorize.lab_batches(images["val"], 32)
+    train_ds = colorization.lab_batches(images["train"], 32)
+    val_ds = colorization.lab_batches(images["val"], 32)
     test_rgb = pipelines.to_numpy(images["test"])
     checkpoint("data_mb")
     keras.utils.set_random_seed(42)
-    model = colorize.colorizer((128, 128, 1), backbone, decoder_filters=settings["decoder_filters"])
-    colorize.compile_colorizer(model, "mae", 2e-3)
+    model = colorization.colorizer(
+        (128, 128, 1), backbone, decoder_filters=settings["decoder_filters"]
+    )
+    colorization.compile_colorizer(model, "mae", 2e-3)
     model.fit(train_ds.take(1), validation_data=val_ds.take(1), epochs=1, verbose=0)
     test_L = color.rgb_to_lab(test_rgb)[..., :1]
-    mean_ab = colorize.mean_ab(images["train"])
+    mean_ab = colorization.mean_ab(images["train"])
     constant = np.broadcast_to(mean_ab, (*test_L.shape[:-1], 2)).astype(np.float32)
     predictions = {
         "gray": color.lab_parts_to_rgb(test_L, np.zeros_like(constant)).numpy(),
         "mean": color.lab_parts_to_rgb(test_L, constant).numpy(),
-        "model mse": colorize.colorize(model, test_rgb),
-        "model mae": colorize.colorize(model, test_rgb),
+        "model mse": colorization.colorize(model, test_rgb),
+        "model mae": colorization.colorize(model, test_rgb),
     }
     del predictions
     total = forward_flops(model, (128, 128, 1))
@@ -559,7 +561,9 @@ def measure_05(home: Path, s: float) -> dict:
     block5 = forward_flops(model, (128, 128, 1), match="block5")
     decoder = total - vgg
     kept = {split: len(ds) / max(1, len(files[split])) for split, ds in images.items()}
-    full = colorize.split_files([f"{i}.jpg" for i in range(FULL_COUNTS["coco"])], 1000, 1000, 20000)
+    full = colorization.split_files(
+        [f"{i}.jpg" for i in range(FULL_COUNTS["coco"])], 1000, 1000, 20000
+    )
     n = {split: round(len(names) * kept[split]) for split, names in full.items()}
     epochs, tune = settings["epochs"], settings["fine_tune_epochs"]
     phases = [

@@ -42,7 +42,7 @@ import tensorflow as tf
 
 from ssl_keras import (
     anomaly,
-    colorize,
+    colorization,
     denoising,
     losses,
     models,
@@ -113,12 +113,14 @@ def nb05(rt):
     )
     files = pipelines.list_image_files(street / "train") + crops[:128]
     images = pipelines.image_dataset(files, size, mode="random_crop", seed=SEED)
-    ds = pipelines.batch(colorize.lab_pairs(images), rt.batch_size, shuffle=1024, seed=SEED)
-    backbone = colorize.choose_backbone("auto")
+    ds = pipelines.batch(colorization.lab_pairs(images), rt.batch_size, shuffle=1024, seed=SEED)
+    backbone = colorization.choose_backbone("auto")
     keras.utils.set_random_seed(rt.seed)
     with rt.strategy.scope():
-        model = colorize.colorizer((size, size, 1), backbone, decoder_filters=16 if smoke else 32)
-    colorize.compile_colorizer(model, "mae", 2e-3)
+        model = colorization.colorizer(
+            (size, size, 1), backbone, decoder_filters=16 if smoke else 32
+        )
+    colorization.compile_colorizer(model, "mae", 2e-3)
     return ds, model, len(files)
 
 

@@ -310,9 +310,9 @@ def _colorize_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_colorize(args: argparse.Namespace) -> int:
     _require_paths(args, "a colorizer saved by notebook 05 (artifacts/colorizer/colorizer.keras)")
-    from ssl_keras import colorize
+    from ssl_keras import colorization
 
-    written = colorize.colorize_files(args.input, args.model, args.output)
+    written = colorization.colorize_files(args.input, args.model, args.output)
     for path in written:
         print(path)
     print(f"colorized {len(written)} image(s)")

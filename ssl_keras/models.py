@@ -221,7 +221,7 @@ def unet(
     return keras.Model(inputs, outputs, name=name)
 
 
-class _Levels(NamedTuple):
+class UNetLevels(NamedTuple):
     """The U-Net part of a model: the (sub)model holding the named blocks, and their names."""
 
     container: keras.Model
@@ -254,7 +254,7 @@ class _Levels(NamedTuple):
         return f"{self.container.name!r} ({', '.join(parts)})"
 
 
-def _find_levels(model, caller: str) -> _Levels:
+def find_levels(model, caller: str) -> UNetLevels:
     """Locate the named U-Net blocks in ``model`` or in a model nested in it (a classifier)."""
     if not isinstance(model, keras.Model):
         raise ValueError(f"{caller} expects a keras.Model, got {type(model).__name__}.")
@@ -267,7 +267,7 @@ def _find_levels(model, caller: str) -> _Levels:
             while isinstance(names.get(f"enc{len(encoder) + 1}"), ConvBlock):
                 encoder.append(f"enc{len(encoder) + 1}")
             bottleneck = isinstance(names.get("bottleneck"), ConvBlock)
-            return _Levels(current, encoder, bottleneck)
+            return UNetLevels(current, encoder, bottleneck)
         candidates.extend(layer for layer in current.layers if isinstance(layer, keras.Model))
     shown = ", ".join(layer.name for layer in model.layers[:8])
     more = ", ..." if len(model.layers) > 8 else ""
@@ -277,7 +277,7 @@ def _find_levels(model, caller: str) -> _Levels:
     )
 
 
-def _resolve_level(levels: _Levels, level: int | str | None, caller: str) -> str:
+def _resolve_level(levels: UNetLevels, level: int | str | None, caller: str) -> str:
     """Map ``None`` → 'bottleneck', ``i`` → 'enc{i}', and check a name exists."""
     if level is None:
         level = "bottleneck"
@@ -327,7 +327,7 @@ def encoder_from(
         A model mapping ``(N, H, W, C)`` to the block's features, e.g. the bottleneck
         ``(N, ceil(H/2**depth), ceil(W/2**depth), base_filters·2**depth)``.
     """
-    levels = _find_levels(model, "encoder_from")
+    levels = find_levels(model, "encoder_from")
     block_name = _resolve_level(levels, level, "encoder_from")
     container = levels.container
     return keras.Model(
@@ -357,7 +357,7 @@ def feature_extractor(
         padded size: a 61×67 input to a depth-3 U-Net gives ``enc1`` maps of 64×72, with
         the image at offset ``((64 - 61) // 2, (72 - 67) // 2)``.
     """
-    found = _find_levels(model, "feature_extractor")
+    found = find_levels(model, "feature_extractor")
     if levels is None:
         chosen = found.blocks
     elif isinstance(levels, (str, int, np.integer)):
@@ -390,8 +390,8 @@ def load_encoder_weights(target: keras.Model, source: keras.Model) -> list[str]:
     Returns:
         The names of the copied blocks.
     """
-    src = _find_levels(source, "load_encoder_weights (source)")
-    dst = _find_levels(target, "load_encoder_weights (target)")
+    src = find_levels(source, "load_encoder_weights (source)")
+    dst = find_levels(target, "load_encoder_weights (target)")
 
     def mismatch(why: str) -> ValueError:
         return ValueError(
@@ -451,7 +451,7 @@ def set_trainable_levels(
     Returns:
         The names of the trainable encoder blocks, bottom to top.
     """
-    found = _find_levels(model, "set_trainable_levels")
+    found = find_levels(model, "set_trainable_levels")
     blocks = found.blocks
     if (
         isinstance(n_top_levels, bool)
@@ -502,7 +502,7 @@ def classifier(
         in [0, 1] (2 classes) or ``(N, n_classes)`` summing to 1. If the encoder has a
         Dropout (``unet(dropout>0)``), it stays active during training even when frozen.
     """
-    found = _find_levels(encoder, "classifier")
+    found = find_levels(encoder, "classifier")
     if "head" in {layer.name for layer in found.container.layers}:
         encoder = encoder_from(found.container)
     inputs = keras.Input(shape=tuple(encoder.inputs[0].shape[1:]), name="image")

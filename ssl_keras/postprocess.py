@@ -8,7 +8,7 @@ small gaps) → remove components smaller than ``min_area`` → fill holes.
 Masks are ``(H, W)`` (or ``(H, W, 1)``) bool / 0-1 arrays; probabilities are float in
 [0, 1]. Every function returns a new array and leaves its input untouched.
 
-:func:`colorize`, :func:`overlay` and :func:`cutout` turn masks into pictures (used by
+:func:`palette_image`, :func:`overlay` and :func:`cutout` turn masks into pictures (used by
 :mod:`ssl_keras.viz` and the ``ssl-keras segment`` command).
 """
 
@@ -175,7 +175,7 @@ def _rgb(image, name: str = "image") -> np.ndarray:
     return array
 
 
-def colorize(mask, palette=FOREGROUND_PALETTE) -> np.ndarray:
+def palette_image(mask, palette=FOREGROUND_PALETTE) -> np.ndarray:
     """Class-index mask ``(H, W)`` → uint8 RGB ``(H, W, 3)`` with ``palette[c]`` for class c
     (e.g. :data:`ssl_keras.datasets.palettes.CAMVID_PALETTE`)."""
     labels = np.asarray(mask)
@@ -200,7 +200,7 @@ def overlay(
     skip_class: int | None = 0,
     outline: bool = True,
 ) -> np.ndarray:
-    """Blend a colorized mask over an image: uint8 RGB ``(H, W, 3)``.
+    """Blend a mask, in its palette colours, over an image: uint8 RGB ``(H, W, 3)``.
 
     Pixels of ``skip_class`` (background, 0 by default; ``None`` blends every class) keep
     the image; with ``outline`` the borders of non-skipped regions are drawn opaque.
@@ -215,7 +215,7 @@ def overlay(
             f"mask {labels.shape} and image {pixels.shape[:2]} must have the same (H, W)."
         )
     labels = labels.astype(np.int64)
-    colors = colorize(labels, palette).astype(np.float32)
+    colors = palette_image(labels, palette).astype(np.float32)
     blended = (1.0 - alpha) * pixels.astype(np.float32) + alpha * colors
     region = np.ones(labels.shape, bool) if skip_class is None else labels != skip_class
     result = np.where(region[..., None], blended, pixels.astype(np.float32))
@@ -228,7 +228,7 @@ def overlay(
             > 0
         )
         edges &= region
-        result[edges] = colorize(labels, palette)[edges]
+        result[edges] = palette_image(labels, palette)[edges]
     return result
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from ssl_keras import _checks, anomaly, color, colorize, layers, losses, models
+from ssl_keras import _checks, anomaly, color, colorization, layers, losses, models
 
 
 @pytest.mark.parametrize(
@@ -140,11 +140,11 @@ def test_layers_take_numpy_ints_and_store_python_ints():
         (lambda: anomaly.PretextConfig(patch_area=(0.0, 0.1)), "patch_area must be a pair"),
         (lambda: anomaly.PretextConfig(scar_rotation=(-200, 0)), "scar_rotation must be a pair"),
         (lambda: anomaly.pretext_dataset(np.zeros((1, 8, 8, 3)), 0), "batch_size must be an int"),
-        (lambda: colorize.lab_batches(None, True), "batch_size must be an int ≥ 1, got True"),
-        (lambda: colorize.colorizer((8, 32, 1)), "input_shape height .* must be an int ≥ 16"),
-        (lambda: colorize.colorizer(decoder_filters=0), "decoder_filters must be an int ≥ 1"),
+        (lambda: colorization.lab_batches(None, True), "batch_size must be an int ≥ 1, got True"),
+        (lambda: colorization.colorizer((8, 32, 1)), "input_shape height .* must be an int ≥ 16"),
+        (lambda: colorization.colorizer(decoder_filters=0), "decoder_filters must be an int ≥ 1"),
         (
-            lambda: colorize.colorizer(batch_norm_momentum=1.0),
+            lambda: colorization.colorizer(batch_norm_momentum=1.0),
             r"batch_norm_momentum must be a number in \[0, 1\), got 1\.0",
         ),
         (lambda: losses.DiceLoss(smooth=0.0), r"smooth must be in \(0\.0, 1000000\.0\]"),

@@ -15,7 +15,7 @@ import pytest
 import skimage.color
 import tensorflow as tf
 
-from ssl_keras import cli, color, colorize, pipelines
+from ssl_keras import cli, color, colorization, pipelines
 from ssl_keras.datasets import download
 from tests._data import shared
 
@@ -134,7 +134,7 @@ def test_color_bad_inputs():
 
 @pytest.mark.parametrize("size", [(32, 48), (40, 56), (17, 33)])
 def test_colorizer_output_has_input_size(size):
-    model = colorize.colorizer((None, None, 1), "small", decoder_filters=4, base_filters=4)
+    model = colorization.colorizer((None, None, 1), "small", decoder_filters=4, base_filters=4)
     ab = model(np.full((2, *size, 1), 50.0, np.float32))
     assert tuple(ab.shape) == (2, *size, 2)
     # zero-initialised head: the untrained model is the gray baseline
@@ -142,7 +142,7 @@ def test_colorizer_output_has_input_size(size):
 
 
 def test_colorizer_fixed_non_square_size_and_range():
-    model = colorize.colorizer((48, 80, 1), "small", decoder_filters=4, base_filters=4)
+    model = colorization.colorizer((48, 80, 1), "small", decoder_filters=4, base_filters=4)
     assert model.output_shape == (None, 48, 80, 2)
     assert model.get_layer("ab_tanh").activation.__name__ == "tanh"
     head = model.get_layer("ab_tanh")
@@ -152,11 +152,11 @@ def test_colorizer_fixed_non_square_size_and_range():
 
 
 def test_vgg16_colorizer_frozen_then_block5():
-    backbone = colorize.BackboneChoice("vgg16", None, "test, random weights")
-    model = colorize.colorizer((32, 48, 1), backbone, decoder_filters=4)
+    backbone = colorization.BackboneChoice("vgg16", None, "test, random weights")
+    model = colorization.colorizer((32, 48, 1), backbone, decoder_filters=4)
     assert model.output_shape == (None, 32, 48, 2)
     assert model.get_layer("backbone_input").mode == "vgg16"
-    unfrozen = colorize.unfreeze_top(model)
+    unfrozen = colorization.unfreeze_top(model)
     assert unfrozen == ["block5_conv1", "block5_conv2", "block5_conv3"]
     trainable = {w.path.split("/")[0] for w in model.get_layer("backbone").trainable_weights}
     assert trainable == set(unfrozen)
@@ -168,15 +168,15 @@ def test_pretrained_unet_backbone_is_frozen(tmp_path):
     unet = models.unet((None, None, 3), depth=4, base_filters=4)
     path = tmp_path / "encoder.keras"
     models.encoder_from(unet).save(path)
-    choice = colorize.choose_backbone("denoiser", encoder_path=path)
-    model = colorize.colorizer((32, 32, 1), choice, decoder_filters=4)
+    choice = colorization.choose_backbone("denoiser", encoder_path=path)
+    model = colorization.colorizer((32, 32, 1), choice, decoder_filters=4)
     backbone = model.get_layer("backbone")
     assert not backbone.trainable_weights
     np.testing.assert_array_equal(
         backbone.get_layer("enc2").conv1.kernel.numpy(),
         unet.get_layer("enc2").conv1.kernel.numpy(),
     )
-    assert colorize.unfreeze_top(model) == ["bottleneck"]
+    assert colorization.unfreeze_top(model) == ["bottleneck"]
 
 
 @pytest.fixture
@@ -193,40 +193,40 @@ def no_network(monkeypatch):
 def test_choose_backbone_offline_fallbacks(tmp_path, monkeypatch, no_network):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     missing = tmp_path / "nothing.keras"
-    assert colorize.choose_backbone(encoder_path=missing).kind == "small"
+    assert colorization.choose_backbone(encoder_path=missing).kind == "small"
     present = tmp_path / "encoder.keras"
     present.write_bytes(b"x")
-    choice = colorize.choose_backbone(encoder_path=present)
+    choice = colorization.choose_backbone(encoder_path=present)
     assert choice.kind == "denoiser" and "offline" in choice.describe()
-    forced = colorize.choose_backbone("vgg16", encoder_path=present)
+    forced = colorization.choose_backbone("vgg16", encoder_path=present)
     assert (forced.kind, forced.weights) == ("vgg16", None)
     assert "random initialisation" in forced.describe()
     with pytest.raises(FileNotFoundError, match="notebook 02"):
-        colorize.choose_backbone("denoiser", encoder_path=missing)
+        colorization.choose_backbone("denoiser", encoder_path=missing)
     with pytest.raises(ValueError, match="prefer"):
-        colorize.choose_backbone("resnet")
+        colorization.choose_backbone("resnet")
 
 
 def test_choose_backbone_takes_imagenet_weights_downloaded_then_cached(tmp_path, monkeypatch):
-    payload = tmp_path / "served" / colorize.VGG16_WEIGHTS_FILE
+    payload = tmp_path / "served" / colorization.VGG16_WEIGHTS_FILE
     payload.parent.mkdir()
     payload.write_bytes(b"stand-in for the weights file" * 100)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(colorize, "VGG16_WEIGHTS_URL", payload.as_uri())
+    monkeypatch.setattr(colorization.backbone, "VGG16_WEIGHTS_URL", payload.as_uri())
     monkeypatch.setattr(
-        colorize, "VGG16_WEIGHTS_MD5", hashlib.md5(payload.read_bytes()).hexdigest()
+        colorization.backbone, "VGG16_WEIGHTS_MD5", hashlib.md5(payload.read_bytes()).hexdigest()
     )
-    cache = tmp_path / "keras" / "models" / colorize.VGG16_WEIGHTS_FILE
-    choice = colorize.choose_backbone(encoder_path=tmp_path / "encoder.keras")
+    cache = tmp_path / "keras" / "models" / colorization.VGG16_WEIGHTS_FILE
+    choice = colorization.choose_backbone(encoder_path=tmp_path / "encoder.keras")
     assert (choice.kind, choice.weights) == ("vgg16", str(cache))
     assert cache.read_bytes() == payload.read_bytes() and "downloaded" in choice.reason
     assert "ImageNet weights" in choice.describe()
     payload.unlink()  # from now on only the cache can answer
-    assert "cached" in colorize.choose_backbone().reason
+    assert "cached" in colorization.choose_backbone().reason
     cache.write_bytes(b"truncated")  # a damaged cache is not used
     with pytest.raises(download.DownloadError, match="unavailable"):
-        colorize.imagenet_weights()
-    assert colorize.choose_backbone(encoder_path=tmp_path / "encoder.keras").kind == "small"
+        colorization.imagenet_weights()
+    assert colorization.choose_backbone(encoder_path=tmp_path / "encoder.keras").kind == "small"
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +239,7 @@ def vgg16_weights_file(tmp_path_factory) -> Path:
 
 
 def test_vgg16_colorizer_from_local_weights_file(vgg16_weights_file, tmp_path):
-    choice = colorize.choose_backbone("vgg16", weights=vgg16_weights_file)
+    choice = colorization.choose_backbone("vgg16", weights=vgg16_weights_file)
     assert (choice.kind, choice.weights, choice.pretrained) == (
         "vgg16",
         str(vgg16_weights_file),
@@ -247,7 +247,7 @@ def test_vgg16_colorizer_from_local_weights_file(vgg16_weights_file, tmp_path):
     )
     assert "vgg16.weights.h5" in choice.describe()
     keras.utils.set_random_seed(7)  # a fresh VGG16 would get other random weights
-    model = colorize.colorizer((128, 128, 1), choice, decoder_filters=8)
+    model = colorization.colorizer((128, 128, 1), choice, decoder_filters=8)
     reference = keras.applications.VGG16(include_top=False, weights=None)
     reference.load_weights(vgg16_weights_file)
     backbone = model.get_layer("backbone")
@@ -258,27 +258,27 @@ def test_vgg16_colorizer_from_local_weights_file(vgg16_weights_file, tmp_path):
     assert not backbone.trainable_weights
     assert model.get_layer("backbone_input").mode == "vgg16"
     with pytest.raises(FileNotFoundError, match="not found"):
-        colorize.choose_backbone("vgg16", weights=tmp_path / "missing.h5")
+        colorization.choose_backbone("vgg16", weights=tmp_path / "missing.h5")
     with pytest.raises(ValueError, match="prefer='vgg16'"):
-        colorize.choose_backbone("small", weights=vgg16_weights_file)
+        colorization.choose_backbone("small", weights=vgg16_weights_file)
 
 
 def test_colorizer_bad_arguments():
     with pytest.raises(ValueError, match="one channel"):
-        colorize.colorizer((32, 32, 3))
+        colorization.colorizer((32, 32, 3))
     with pytest.raises(ValueError, match="≥ 16"):
-        colorize.colorizer((8, 32, 1))
+        colorization.colorizer((8, 32, 1))
     with pytest.raises(ValueError, match="backbone"):
-        colorize.colorizer((32, 32, 1), "resnet")
-    model = colorize.colorizer((32, 32, 1), "small", decoder_filters=2, base_filters=2)
+        colorization.colorizer((32, 32, 1), "resnet")
+    model = colorization.colorizer((32, 32, 1), "small", decoder_filters=2, base_filters=2)
     with pytest.raises(ValueError, match="loss"):
-        colorize.compile_colorizer(model, "cross_entropy")
+        colorization.compile_colorizer(model, "cross_entropy")
 
 
 def test_compile_colorizer_takes_a_learning_rate_schedule():
-    model = colorize.colorizer((16, 16, 1), "small", decoder_filters=2, base_filters=2)
+    model = colorization.colorizer((16, 16, 1), "small", decoder_filters=2, base_filters=2)
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=4)
-    colorize.compile_colorizer(model, "mae", schedule)
+    colorization.compile_colorizer(model, "mae", schedule)
     lightness = np.full((2, 16, 16, 1), 50.0, np.float32)
     model.fit(lightness, np.ones((2, 16, 16, 2), np.float32), epochs=1, verbose=0)
     assert float(model.optimizer.learning_rate) == pytest.approx(float(schedule(1)))
@@ -301,14 +301,14 @@ def _is_gray(path: str) -> bool:
 
 def test_photo_splits_smoke_generates_the_offline_sets(tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_KERAS_HOME", str(tmp_path))
-    monkeypatch.setattr(colorize, "SMOKE_STREET_SCENES", {"train": 4, "val": 2, "test": 2})
-    monkeypatch.setattr(colorize, "SMOKE_PHOTO_CROPS", {"train": 3, "val": 1, "test": 1})
-    splits = colorize.photo_splits("smoke")
+    monkeypatch.setattr(colorization.data, "SMOKE_STREET_SCENES", {"train": 4, "val": 2, "test": 2})
+    monkeypatch.setattr(colorization.data, "SMOKE_PHOTO_CROPS", {"train": 3, "val": 1, "test": 1})
+    splits = colorization.photo_splits("smoke")
     assert {k: len(v) for k, v in splits.items()} == {"train": 7, "val": 3, "test": 3}
     assert all(f.startswith(str(tmp_path / "data" / "colorize")) for f in sum(splits.values(), []))
     assert Path(splits["test"][0]).parent.name == "test"  # a street scene of the test split
     assert len(set(sum(splits.values(), []))) == 13
-    assert colorize.photo_splits("smoke") == splits
+    assert colorization.photo_splits("smoke") == splits
 
 
 def test_photo_splits_full_is_coco_val2017(tmp_path, monkeypatch):
@@ -321,7 +321,7 @@ def test_photo_splits_full_is_coco_val2017(tmp_path, monkeypatch):
 
     monkeypatch.setenv("SSL_KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(download, "fetch_dataset", fetch)
-    splits = colorize.photo_splits("full", seed=0)
+    splits = colorization.photo_splits("full", seed=0)
     assert calls == [("coco", tmp_path / "data")]
     everything = sorted(str(p) for p in folder.glob("*.jpg"))
     n = len(everything)
@@ -331,8 +331,8 @@ def test_photo_splits_full_is_coco_val2017(tmp_path, monkeypatch):
         "test": n // 10,
     }
     assert sorted(sum(splits.values(), [])) == everything  # disjoint and complete
-    assert colorize.photo_splits("full", seed=0) == splits
-    assert colorize.photo_splits("full", seed=1)["test"] != splits["test"]
+    assert colorization.photo_splits("full", seed=0) == splits
+    assert colorization.photo_splits("full", seed=1)["test"] != splits["test"]
 
 
 def test_photo_splits_user_folder(tmp_path):
@@ -341,28 +341,28 @@ def test_photo_splits_user_folder(tmp_path):
         sub = tmp_path / "photos" / ("a" if i % 2 else "b")
         sub.mkdir(parents=True, exist_ok=True)
         _write(sub / f"{i}.png", rng.integers(0, 256, (20, 24, 3), dtype=np.uint8))
-    splits = colorize.photo_splits("smoke", data=tmp_path / "photos", seed=3)
+    splits = colorization.photo_splits("smoke", data=tmp_path / "photos", seed=3)
     assert {k: len(v) for k, v in splits.items()} == {"train": 16, "val": 2, "test": 2}
     assert len(set(sum(splits.values(), []))) == 20
     few = tmp_path / "few"
     few.mkdir()
     _write(few / "one.png", np.zeros((20, 20, 3), np.uint8))
     with pytest.raises(ValueError, match="at least 3 photos"):
-        colorize.photo_splits("smoke", data=few)
+        colorization.photo_splits("smoke", data=few)
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        colorize.photo_splits("smoke", data=tmp_path / "missing")
+        colorization.photo_splits("smoke", data=tmp_path / "missing")
 
 
 def test_color_images_skip_gray_photos(tmp_path):
     files = sorted(str(p) for p in _coco_folder(tmp_path).glob("*.jpg"))
     gray = [f for f in files if _is_gray(f)]
     assert gray  # COCO val2017 has black-and-white photos stored as RGB JPEGs
-    dataset = colorize.color_images(files, 32)
+    dataset = colorization.color_images(files, 32)
     assert len(dataset) == len(files) - len(gray)
     kept = pipelines.to_numpy(dataset)
     assert kept.shape == (len(files) - len(gray), 32, 32, 3)
-    assert color.mean_chroma(kept).numpy().min() >= colorize.MIN_CHROMA
-    everything = pipelines.to_numpy(colorize.color_images(files, 32, min_chroma=0))
+    assert color.mean_chroma(kept).numpy().min() >= colorization.MIN_CHROMA
+    everything = pipelines.to_numpy(colorization.color_images(files, 32, min_chroma=0))
     assert everything.shape[0] == len(files)
     # the gray ones are usable (ab = 0), just not worth training on
     lightness, ab = color.split_lab(pipelines.load_image(gray[0], 32))
@@ -373,44 +373,46 @@ def test_color_images_crops_flips_and_seeds(tmp_path):
     rng = np.random.default_rng(0)
     files = [_write(tmp_path / f"{i}.png", rng.integers(0, 256, (40, 60, 3), np.uint8))
              for i in range(4)]  # fmt: skip
-    evaluation = pipelines.to_numpy(colorize.color_images(files, 32))
+    evaluation = pipelines.to_numpy(colorization.color_images(files, 32))
     expected = pipelines.to_numpy(pipelines.image_dataset(files, 32, mode="center_crop"))
     np.testing.assert_allclose(evaluation, expected, atol=1 / 255 + 1e-6)  # uint8 cache
-    training = colorize.color_images(files, 32, training=True, seed=5)
+    training = colorization.color_images(files, 32, training=True, seed=5)
     first, second = pipelines.to_numpy(training), pipelines.to_numpy(training)
     assert first.shape == (4, 32, 32, 3) and first.dtype == np.float32
     assert not np.array_equal(first, second)  # new crops, flips and order every epoch
-    again = pipelines.to_numpy(colorize.color_images(files, 32, training=True, seed=5))
+    again = pipelines.to_numpy(colorization.color_images(files, 32, training=True, seed=5))
     np.testing.assert_array_equal(first, again)  # the same seed, the same sequence
     with pytest.raises(ValueError, match="files is empty"):
-        colorize.color_images([], 32)
+        colorization.color_images([], 32)
     gray = _write(tmp_path / "gray.png", np.full((40, 40, 3), 99, np.uint8))
     with pytest.raises(ValueError, match="are gray"):
-        colorize.color_images([gray], 32)
-    assert len(colorize.lab_batches(colorize.color_images(files, 32, training=True), 3)) == 2
+        colorization.color_images([gray], 32)
+    assert (
+        len(colorization.lab_batches(colorization.color_images(files, 32, training=True), 3)) == 2
+    )
     with pytest.raises(ValueError, match="batch_size"):
-        colorize.lab_batches(colorize.color_images(files, 32), 0)
+        colorization.lab_batches(colorization.color_images(files, 32), 0)
 
 
 def test_mean_ab_of_arrays_and_datasets():
     rng = np.random.default_rng(4)
     images = rng.random((6, 8, 8, 3)).astype(np.float32)
     expected = color.rgb_to_lab(images).numpy()[..., 1:].reshape(-1, 2).mean(axis=0)
-    np.testing.assert_allclose(colorize.mean_ab(images), expected, atol=1e-3)
+    np.testing.assert_allclose(colorization.mean_ab(images), expected, atol=1e-3)
     dataset = tf.data.Dataset.from_tensor_slices(images)
-    np.testing.assert_allclose(colorize.mean_ab(dataset), expected, atol=1e-3)
-    np.testing.assert_allclose(colorize.mean_ab(dataset.batch(4)), expected, atol=1e-3)
+    np.testing.assert_allclose(colorization.mean_ab(dataset), expected, atol=1e-3)
+    np.testing.assert_allclose(colorization.mean_ab(dataset.batch(4)), expected, atol=1e-3)
 
 
 def test_vgg16_colorizer_one_step_on_real_photos_at_128(tmp_path, vgg16_weights_file):
     files = sorted(str(p) for p in _coco_folder(tmp_path).glob("*.jpg"))[:4]
-    train = colorize.lab_batches(colorize.color_images(files, 128, training=True), 2)
+    train = colorization.lab_batches(colorization.color_images(files, 128, training=True), 2)
     lightness, ab = next(iter(train))
     assert lightness.shape == (2, 128, 128, 1) and ab.shape == (2, 128, 128, 2)
     keras.utils.set_random_seed(0)
-    choice = colorize.choose_backbone("vgg16", weights=vgg16_weights_file)
-    model = colorize.compile_colorizer(
-        colorize.colorizer((128, 128, 1), choice, decoder_filters=8), "mae", 1e-3
+    choice = colorization.choose_backbone("vgg16", weights=vgg16_weights_file)
+    model = colorization.compile_colorizer(
+        colorization.colorizer((128, 128, 1), choice, decoder_filters=8), "mae", 1e-3
     )
     backbone_before = model.get_layer("backbone").get_layer("block3_conv1").kernel.numpy()
     head_before = model.get_layer("ab_tanh").kernel.numpy()
@@ -435,7 +437,7 @@ def trained_model(tmp_path_factory) -> str:
     images[:, 16:] = [0.2, 0.7, 0.2]
     images = np.clip(images * rng.uniform(0.6, 1.1, (16, 1, 1, 1)), 0, 1).astype(np.float32)
     lightness, ab = color.split_lab(images)
-    model = colorize.colorizer((32, 32, 1), "small", decoder_filters=4, base_filters=4)
+    model = colorization.colorizer((32, 32, 1), "small", decoder_filters=4, base_filters=4)
     # eager steps: a tiny model trains faster than tf.function traces it
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mae", run_eagerly=True)
     model.fit(lightness, ab, batch_size=8, epochs=8, verbose=0)
@@ -455,10 +457,10 @@ def _cli(*argv: str) -> int:
 
 
 def test_colorize_keeps_original_resolution_and_lightness(trained_model):
-    model = colorize.load_colorizer(trained_model)
+    model = colorization.load_colorizer(trained_model)
     gray = np.repeat(np.linspace(0.2, 0.8, 50, dtype=np.float32)[:, None], 70, axis=1)
     image = np.repeat(gray[..., None], 3, axis=-1)  # 50×70 gray, model size 32×32
-    out = colorize.colorize(model, image)
+    out = colorization.colorize(model, image)
     assert out.shape == (50, 70, 3)
     # L comes from the original image: only a and b are predicted
     np.testing.assert_allclose(
@@ -466,20 +468,20 @@ def test_colorize_keeps_original_resolution_and_lightness(trained_model):
     )
     assert color.colorfulness(out) > 1.0  # it learned some color
     with pytest.raises(ValueError, match="too small"):
-        colorize.colorize(model, np.zeros((8, 40, 3), np.float32))
+        colorization.colorize(model, np.zeros((8, 40, 3), np.float32))
 
 
 def test_colorize_in_strips_equals_the_whole_image(trained_model, monkeypatch):
     """The colour conversions run in strips of rows to bound memory on large photos; the
     result must not depend on where the strips are cut."""
-    model = colorize.load_colorizer(trained_model)
+    model = colorization.load_colorizer(trained_model)
     rng = np.random.default_rng(5)
     images = rng.uniform(0, 1, (2, 37, 45, 3)).astype(np.float32)
-    whole = colorize.colorize(model, images)
-    monkeypatch.setattr(colorize, "STRIP_PIXELS", 7 * 45 * 2)  # 7 rows per strip
-    assert colorize._strip_rows(45, 2) == 7
-    np.testing.assert_allclose(colorize.colorize(model, images), whole, atol=1e-6)
-    np.testing.assert_allclose(colorize.colorize(model, images[1]), whole[1], atol=1e-6)
+    whole = colorization.colorize(model, images)
+    monkeypatch.setattr(colorization.inference, "STRIP_PIXELS", 7 * 45 * 2)  # 7 rows per strip
+    assert colorization.inference._strip_rows(45, 2) == 7
+    np.testing.assert_allclose(colorization.colorize(model, images), whole, atol=1e-6)
+    np.testing.assert_allclose(colorization.colorize(model, images[1]), whole[1], atol=1e-6)
 
 
 def test_cli_file_and_folder(trained_model, tmp_path):

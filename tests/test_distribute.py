@@ -198,7 +198,7 @@ REMAINDER_SCRIPT = textwrap.dedent(
     import keras
     import numpy as np
 
-    from ssl_keras import anomaly, colorize, denoising, pipelines, runtime, segmentation, training
+    from ssl_keras import anomaly, colorization, denoising, pipelines, runtime, segmentation, training
 
     rt = runtime.setup(seed=0, deterministic=True, profile="smoke", verbose=False)
     GLOBAL, SIZE = 8, 8
@@ -295,8 +295,8 @@ REMAINDER_SCRIPT = textwrap.dedent(
         "anomaly.pretext_dataset": sizes(
             anomaly.pretext_dataset(images, 4, repeat=False, shuffle=False)
         ),
-        "colorize.lab_batches": sizes(
-            colorize.lab_batches(tf.data.Dataset.from_tensor_slices(images), 4)
+        "colorization.lab_batches": sizes(
+            colorization.lab_batches(tf.data.Dataset.from_tensor_slices(images), 4)
         ),
         "denoising.noisy_dataset": sizes(denoising.noisy_dataset(files, 16, 4)),
         "eval_dataset(1 example)": sizes(pipelines.eval_dataset(images[:1], masks[:1], 4)),

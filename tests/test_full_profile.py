@@ -43,7 +43,7 @@ from ssl_keras import (  # noqa: E402
     callbacks,
     cli,
     color,
-    colorize,
+    colorization,
     denoising,
     losses,
     metrics,
@@ -475,34 +475,34 @@ def vgg16_weights(tmp_path_factory) -> Path:
 def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
     """05: COCO val2017 photos → Lab batches → VGG16 (local weights file) colorizer → one
     step frozen, one with block5 unfrozen → PSNR/SSIM vs gray → colorizer.keras."""
-    offline = colorize.choose_backbone("auto", timeout=2.0)
+    offline = colorization.choose_backbone("auto", timeout=2.0)
     assert offline.kind != "vgg16" or offline.weights is None  # the mirror has no weights
-    backbone = colorize.choose_backbone("vgg16", weights=vgg16_weights)
+    backbone = colorization.choose_backbone("vgg16", weights=vgg16_weights)
     assert backbone.kind == "vgg16" and backbone.pretrained
 
     size = FULL.image_size
-    files = colorize.photo_splits(rt.profile, None, seed=0)
+    files = colorization.photo_splits(rt.profile, None, seed=0)
     n_images = len(list(paths.data_dir("coco", "val2017").glob("*.jpg")))
     assert sum(len(names) for names in files.values()) == n_images
     assert not set(files["train"]) & set(files["test"])
     # Only the first 8 photos of each split are decoded: the notebook's batches are cut to
     # BATCH images anyway, and decoding every photo costs seconds of CPU.
     images = {
-        split: colorize.color_images(names[:8], size, training=split == "train", seed=0)
+        split: colorization.color_images(names[:8], size, training=split == "train", seed=0)
         for split, names in files.items()
     }
     assert all(len(images[split]) >= 4 for split in images)  # gray photos are skipped
-    train_ds = colorize.lab_batches(images["train"].take(BATCH), BATCH)
-    val_ds = colorize.lab_batches(images["val"].take(BATCH), BATCH)
+    train_ds = colorization.lab_batches(images["train"].take(BATCH), BATCH)
+    val_ds = colorization.lab_batches(images["val"].take(BATCH), BATCH)
     test_rgb = pipelines.to_numpy(images["test"].take(4))
     L_batch, ab_batch = next(iter(train_ds))
     assert L_batch.shape == (BATCH, size, size, 1) and ab_batch.shape == (BATCH, size, size, 2)
 
     keras.utils.set_random_seed(rt.seed)
     with rt.strategy.scope():
-        model = colorize.colorizer((size, size, 1), backbone, decoder_filters=32)
+        model = colorization.colorizer((size, size, 1), backbone, decoder_filters=32)
     assert not model.get_layer("backbone").trainable_weights
-    colorize.compile_colorizer(model, "mae", 2e-3)
+    colorization.compile_colorizer(model, "mae", 2e-3)
     model.fit(
         train_ds,
         validation_data=val_ds,
@@ -512,9 +512,9 @@ def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
             paths.artifacts_dir("colorizer", "mae"), monitor="val_ab_mae", patience=None
         ),
     )
-    unfrozen = colorize.unfreeze_top(model)
+    unfrozen = colorization.unfreeze_top(model)
     assert unfrozen and all(name.startswith("block5_conv") for name in unfrozen)
-    colorize.compile_colorizer(model, "mae", 1e-5)
+    colorization.compile_colorizer(model, "mae", 1e-5)
     history = model.fit(train_ds, validation_data=val_ds, epochs=1, verbose=0)
     assert np.isfinite(history.history["val_ab_mae"][0])
     model_path = paths.artifacts_dir("colorizer") / "colorizer.keras"
@@ -522,13 +522,13 @@ def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
 
     test_L = color.rgb_to_lab(test_rgb)[..., :1]
     gray = color.lab_parts_to_rgb(test_L, np.zeros((*test_L.shape[:-1], 2), np.float32))
-    predicted = colorize.colorize(model, test_rgb)
+    predicted = colorization.colorize(model, test_rgb)
     for rgb in (gray.numpy(), predicted):
         quality = metrics.quality(rgb, test_rgb)
         assert np.isfinite(quality["psnr"]) and 0.0 < quality["ssim"] <= 1.0
     photo = pipelines.load_image(files["test"][0]).numpy()
     reloaded = keras.saving.load_model(model_path)
-    assert colorize.colorize(reloaded, photo).shape == photo.shape
+    assert colorization.colorize(reloaded, photo).shape == photo.shape
     for stored, trained in zip(reloaded.weights, model.weights, strict=True):
         np.testing.assert_array_equal(stored.numpy(), trained.numpy())
 

@@ -105,11 +105,11 @@ def test_input_validation():
         postprocess.closing(np.zeros((3, 3)), radius=1.5)
 
 
-def test_colorize_overlay_cutout():
+def test_palette_image_overlay_cutout():
     image = np.full((6, 8, 3), 0.5, np.float32)
     mask = np.zeros((6, 8), np.int32)
     mask[2:5, 3:7] = 1
-    colors = postprocess.colorize(mask)
+    colors = postprocess.palette_image(mask)
     assert colors.shape == (6, 8, 3) and colors.dtype == np.uint8
     np.testing.assert_array_equal(colors[3, 4], postprocess.FOREGROUND_PALETTE[1])
     blended = postprocess.overlay(image, mask, alpha=0.5, outline=False)
@@ -123,7 +123,7 @@ def test_colorize_overlay_cutout():
     assert rgba.shape == (6, 8, 4)
     np.testing.assert_array_equal(rgba[..., 3], mask * 255)
     with pytest.raises(ValueError, match="palette"):
-        postprocess.colorize(mask + 5)
+        postprocess.palette_image(mask + 5)
     with pytest.raises(ValueError, match="same"):
         postprocess.cutout(image, mask[:5])
 

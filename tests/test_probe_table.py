@@ -38,7 +38,7 @@ import tensorflow as tf
 import tifffile
 from PIL import Image
 
-from ssl_keras import anomaly, baselines, cli, colorize, denoising, models, pipelines, transfer
+from ssl_keras import anomaly, baselines, cli, colorization, denoising, models, pipelines, transfer
 from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
 from tests.conftest import time_limit
 from tests.test_bad_input import SIZE, _empty, _mask, _photo, _text
@@ -412,7 +412,7 @@ def _models(folder: Path) -> Models:
         (32, 32, 3), depth=2, base_filters=4, output_channels=1, output_activation=None
     ).save(segmenter)
     painter = folder / "colorizer.keras"
-    colorize.colorizer((32, 32, 1), "small", decoder_filters=4, base_filters=4).save(painter)
+    colorization.colorizer((32, 32, 1), "small", decoder_filters=4, base_filters=4).save(painter)
     denoiser = models.unet(
         (None, None, 3), depth=2, base_filters=4, output_activation=None, residual=True
     )

@@ -1,5 +1,5 @@
 """Lesson 05 — colorization of real photographs. Notebook 05's recipe (Lab, L in, ab out,
-:func:`ssl_keras.colorize.colorizer` with a frozen backbone and a decoder trained with the L1
+:func:`ssl_keras.colorization.colorizer` with a frozen backbone and a decoder trained with the L1
 loss) on the real colour photos that are not test images (CamVid train + val frames,
 COCO-mini val2017; a seeded part held out for early stopping), scored on the 24 whole
 500×500 Kodak24 photographs, which training never sees. Offline there are no VGG16 ImageNet
@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from ssl_keras import callbacks, color, metrics, models, pipelines
-from ssl_keras import colorize as colorizing
+from ssl_keras import colorization as colorizing
 
 from .frame import (
     Context,
@@ -45,7 +45,7 @@ class ColorizeConfig:
     """The recipe of lesson 05 (notebook 05's calls and smoke-profile settings).
 
     ``size``: side of the random training crops (each photo's shorter side scaled to it
-    first, as :func:`ssl_keras.colorize.color_images` does) and of the model's input, at
+    first, as :func:`ssl_keras.colorization.color_images` does) and of the model's input, at
     which Kodak24's ab is predicted. 64, as notebook 05's smoke profile: in 8 minutes with
     3 seeds on a shared 2-core AMD EPYC, 64 px gained 0.50 ± 0.21 dB over gray (early
     stopping ended 2 of 3 runs), 128 px 0.27 ± 0.64 dB (4-5 epochs, the budget ended
