@@ -51,3 +51,12 @@ def deadline():
     returned in time — for code whose failure mode is to never return (a ``fit`` with zero
     steps per epoch on a repeating dataset): :func:`time_limit`."""
     return time_limit
+
+
+@pytest.fixture(scope="session")
+def mvtec_root(tmp_path_factory):
+    """A small generated MVTec-layout root (categories weave and cap), built once."""
+    from ssl_keras.datasets import synthetic
+
+    root = tmp_path_factory.mktemp("mvtec")
+    return synthetic.mvtec_like(root, n_train=6, n_test_good=3, n_test_defect=2, size=32, seed=1)
