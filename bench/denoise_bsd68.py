@@ -60,10 +60,10 @@ import ssl_keras  # noqa: F401  (quiets TensorFlow's start-up logging)
 from ssl_keras import (
     baselines,
     denoising,
+    image_files,
     metrics,
     models,
     noise,
-    pipelines,
     report,
     runtime,
     training,
@@ -120,12 +120,12 @@ def _digest(path: str) -> str:
 def training_files(train: list[Path], tests: list[Path]) -> list[str]:
     """The image files of the ``train`` folders, less any inside a ``tests`` folder or with
     the same bytes as a test file (so no test image is trained on), sorted per folder."""
-    test_files = [f for folder in tests for f in pipelines.list_image_files(folder)]
+    test_files = [f for folder in tests for f in image_files.list_image_files(folder)]
     held_out = {_digest(f) for f in test_files}
     test_roots = [folder.resolve() for folder in tests]
     files = []
     for folder in train:
-        for file in pipelines.list_image_files(folder):
+        for file in image_files.list_image_files(folder):
             inside = any(root in Path(file).resolve().parents for root in test_roots)
             if not inside and _digest(file) not in held_out:
                 files.append(file)
@@ -135,7 +135,7 @@ def training_files(train: list[Path], tests: list[Path]) -> list[str]:
 def load_images(files: list[str], gray: bool) -> list[np.ndarray]:
     """Each file as float32 ``(H, W, 1)`` (``gray``, exact for gray files) or ``(H, W, 3)``
     in [0, 1], at its own size."""
-    images = (pipelines.load_image(f) for f in files)
+    images = (image_files.load_image(f) for f in files)
     return [(denoise.to_gray(image) if gray else image).numpy() for image in images]
 
 
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     keras.utils.set_random_seed(args.seed)
     train = load_images(training_files(train_folders, test_folders), gray)
     tests = {
-        folder.name: load_images(pipelines.list_image_files(folder), gray)
+        folder.name: load_images(image_files.list_image_files(folder), gray)
         for folder in test_folders
     }
     counts = "; ".join(f"{name}: {len(images)}" for name, images in tests.items())

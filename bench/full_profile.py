@@ -274,11 +274,11 @@ def fill(dataset, batches: int | None = None) -> int:
 
 
 def measure_01(home: Path, s: float) -> dict:
-    from ssl_keras import baselines, metrics, noise, paths, pipelines
+    from ssl_keras import baselines, image_files, metrics, noise, paths, pipelines
     from ssl_keras.datasets import photos
 
     photos.write_photos(paths.data_dir("photos"))
-    files = pipelines.list_image_files(paths.data_dir("photos"))
+    files = image_files.list_image_files(paths.data_dir("photos"))
     crops = pipelines.image_dataset(files, 128, mode="random_crop", shorter_side=256, seed=0)
     clean, decode = timed(lambda: pipelines.to_numpy(crops))
     checkpoint("data_mb")

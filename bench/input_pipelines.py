@@ -44,6 +44,7 @@ from ssl_keras import (
     anomaly,
     colorization,
     denoising,
+    image_files,
     losses,
     models,
     paths,
@@ -102,7 +103,7 @@ def nb05(rt):
     street = synthetic.street_scenes(
         paths.data_dir("colorize", "street"), **counts, size=(96, 128), seed=SEED
     )
-    crops = pipelines.list_image_files(
+    crops = image_files.list_image_files(
         synthetic.photo_crops(
             paths.data_dir("colorize", "photo_crops"),
             n=128 + 16 + 16,
@@ -111,7 +112,7 @@ def nb05(rt):
             names=photos.COLOR_PHOTOS,
         )
     )
-    files = pipelines.list_image_files(street / "train") + crops[:128]
+    files = image_files.list_image_files(street / "train") + crops[:128]
     images = pipelines.image_dataset(files, size, mode="random_crop", seed=SEED)
     ds = pipelines.batch(colorization.lab_pairs(images), rt.batch_size, shuffle=1024, seed=SEED)
     backbone = colorization.choose_backbone("auto")

@@ -19,7 +19,7 @@ A command reports a user error (missing file, wrong model) by raising :class:`Co
 For each image it writes ``<stem>_mask.png`` (0/255 gray), ``<stem>_overlay.png`` (mask
 tinted over the image, outlined) and ``<stem>_cutout.png`` (RGBA, background transparent),
 all at the image's original size. Preprocessing is exactly the training loaders': decode
-with :func:`ssl_keras.pipelines.load_image`, bilinear antialiased resize to the model's
+with :func:`ssl_keras.image_files.load_image`, bilinear antialiased resize to the model's
 input size (:func:`ssl_keras.segmentation.preprocess`). The foreground probabilities are
 resized back bilinearly, thresholded and (unless ``--no-postprocess``) cleaned with
 :func:`ssl_keras.postprocess.clean`. Every file is written under a temporary name and
@@ -130,14 +130,14 @@ def _segment_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _segment_inputs(path: Path) -> list[str]:
-    from ssl_keras import pipelines
+    from ssl_keras import image_files
 
     try:
         if path.is_dir():
-            files = pipelines.list_image_files(path)
+            files = image_files.list_image_files(path)
         else:
-            files = pipelines.check_image_files([str(path)])
-    except pipelines.NotAnImageError as error:
+            files = image_files.check_image_files([str(path)])
+    except image_files.NotAnImageError as error:
         fix = "Delete or re-save it, or move it out of the input folder."
         raise CommandError(error.describe(fix, prefix="input ")) from None
     stems: dict[str, str] = {}
@@ -222,14 +222,14 @@ def _run_segment(args: argparse.Namespace) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from ssl_keras import pipelines, postprocess, segmentation
+    from ssl_keras import image_files, postprocess, segmentation
 
     try:
         args.output.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(f"cannot create output folder {str(args.output)!r}: {error}.") from None
     for file in files:
-        image = pipelines.load_image(file)
+        image = image_files.load_image(file)
         height, width = (int(s) for s in image.shape[:2])
         if min(height, width) < MIN_SEGMENT_SIDE:
             raise CommandError(
@@ -255,7 +255,7 @@ def _run_segment(args: argparse.Namespace) -> int:
             "cutout": postprocess.cutout(pixels, mask),
         }
         for kind, content in outputs.items():
-            pipelines.write_image(args.output / f"{stem}_{kind}.png", content)
+            image_files.write_image(args.output / f"{stem}_{kind}.png", content)
         print(
             f"{Path(file).name}: {width}x{height}, foreground {100 * mask.mean():.1f} % -> "
             f"{stem}_mask.png, {stem}_overlay.png, {stem}_cutout.png"

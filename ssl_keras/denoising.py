@@ -50,11 +50,13 @@ import tensorflow as tf
 from ssl_keras import (
     baselines,
     callbacks,
+    image_files,
     metrics,
     models,
     noise,
     paths,
     pipelines,
+    resizing,
     runtime,
     training,
 )
@@ -203,7 +205,7 @@ def pool_files(
         from ssl_keras.datasets import download
 
         coco = download.fetch_dataset("coco", paths.data_dir())
-        files = pipelines.list_image_files(coco / "val2017")
+        files = image_files.list_image_files(coco / "val2017")
     else:
         from ssl_keras.datasets import synthetic
 
@@ -213,11 +215,11 @@ def pool_files(
             size=chosen.image_size,
             seed=0,
         )
-        files = pipelines.list_image_files(crops)
+        files = image_files.list_image_files(crops)
         pets = toy_pets_root(chosen.profile, size=chosen.image_size, n_unlabeled=chosen.n_unlabeled)
-        files += pipelines.list_image_files(pets / "unlabeled")
+        files += image_files.list_image_files(pets / "unlabeled")
     for folder in extra_folders:
-        files += pipelines.list_image_files(folder, recursive=True)
+        files += image_files.list_image_files(folder, recursive=True)
     return sorted(str(f) for f in files)
 
 
@@ -350,7 +352,7 @@ def noisy_dataset(
         if crop != size:
             base = noise.as_seed(seed)
             clean = clean.enumerate().map(
-                lambda i, x: pipelines.random_crop(x, crop, tf.stack([base[0] + 7, base[1] + i])),
+                lambda i, x: resizing.random_crop(x, crop, tf.stack([base[0] + 7, base[1] + i])),
                 num_parallel_calls=tf.data.AUTOTUNE,
             )
         shuffle = min(len(files), 1024)
@@ -476,7 +478,7 @@ def pretrain_denoiser(
     chosen_callbacks = callbacks.standard(folder, patience=chosen.patience)
     if not verbose:
         chosen_callbacks = [c for c in chosen_callbacks if not isinstance(c, callbacks.EpochLog)]
-    with pipelines.naming_bad_files():
+    with image_files.naming_bad_files():
         history = model.fit(
             train,
             validation_data=val,
@@ -694,8 +696,8 @@ def _clean_images(clean, model: keras.Model) -> np.ndarray | list[np.ndarray]:
         from ssl_keras.datasets import denoise as denoise_sets
 
         gray = model.input_shape[-1] == 1
-        files = pipelines.list_image_files(clean)
-        clean = [pipelines.load_image(file) for file in files]
+        files = image_files.list_image_files(clean)
+        clean = [image_files.load_image(file) for file in files]
         for file, image in zip(files, clean, strict=True):
             if min(image.shape[:2]) < metrics.SSIM_MIN_SIDE:
                 raise ValueError(

@@ -87,7 +87,7 @@ def quiet_logs() -> None:
 def name_bad_files_in_notebook() -> bool:
     """In IPython / Jupyter, follow a TensorFlow decoding error that a cell raises (e.g. a
     ``model.fit`` on a pipeline that meets a file corrupt inside) with the
-    ``ValueError`` of :func:`ssl_keras.pipelines.bad_file_error` naming the file. Returns
+    ``ValueError`` of :func:`ssl_keras.image_files.bad_file_error` naming the file. Returns
     whether a shell was found; does nothing outside IPython."""
     try:
         from IPython import get_ipython
@@ -103,10 +103,10 @@ def name_bad_files_in_notebook() -> bool:
 def _bad_file_tb(shell, etype, value, tb, tb_offset=None) -> list[str]:
     """IPython custom-exception handler: TensorFlow's traceback (as IPython structures it),
     then a last line naming the file to blame when one is found."""
-    from ssl_keras import pipelines
+    from ssl_keras import image_files
 
     lines = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
-    named = pipelines.bad_file_error(value)
+    named = image_files.bad_file_error(value)
     return [*lines, f"ValueError: {named}"] if named is not None else lines
 
 

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines
+from ssl_keras import image_files, models, pipelines, resizing
 from ssl_keras._checks import check_range
 from ssl_keras.metrics import class_indices
 from ssl_keras.metrics import confusion_matrix as confusion_matrix  # re-exported: notebook 07
@@ -191,7 +191,7 @@ def batches(
 def preprocess(image, size: int | tuple[int, int]) -> tf.Tensor:
     """The loaders' image preprocessing: bilinear, antialiased resize to ``size`` (float32
     ``(H, W, 3)`` or ``(N, H, W, 3)`` in [0, 1]); inference must use exactly this."""
-    return pipelines.resize(tf.convert_to_tensor(image, tf.float32), size)
+    return resizing.resize(tf.convert_to_tensor(image, tf.float32), size)
 
 
 # --------------------------------------------------------------------- confusion matrices
@@ -245,7 +245,7 @@ def class_pixel_counts(masks, n_classes: int, ignore_class: int | None = None) -
     ``tf.data.Dataset`` of ``(image, mask)`` pairs or batches). Void is not counted."""
     if isinstance(masks, tf.data.Dataset):
         counts = np.zeros(n_classes, np.int64)
-        with pipelines.naming_bad_files():
+        with image_files.naming_bad_files():
             for _, mask in masks.as_numpy_iterator():
                 counts += class_pixel_counts(mask, n_classes, ignore_class)
         return counts

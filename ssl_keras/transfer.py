@@ -48,6 +48,7 @@ import tensorflow as tf
 
 from ssl_keras import (
     denoising,
+    image_files,
     layers,
     metrics,
     models,
@@ -101,7 +102,7 @@ def load_split(
         warnings.simplefilter("ignore")
         listed, _, _ = classfolders.class_folder_files(root, names, on_error="warn")
     if len(images) < len(listed):
-        broken = pipelines.undecodable(listed)
+        broken = image_files.undecodable(listed)
         shown = ", ".join(repr(p) for p in broken[:5]) + (" …" if len(broken) > 5 else "")
         warnings.warn(
             f"Skipped {len(listed) - len(images)} of {len(listed)} image files in "

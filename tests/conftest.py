@@ -60,3 +60,11 @@ def mvtec_root(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("mvtec")
     return synthetic.mvtec_like(root, n_train=6, n_test_good=3, n_test_defect=2, size=32, seed=1)
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    """A folder with one image file per supported format (:func:`tests._data.write_image_folder`)."""
+    from tests._data import write_image_folder
+
+    return write_image_folder(tmp_path)

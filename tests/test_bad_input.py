@@ -21,7 +21,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from ssl_keras import anomaly, pipelines, runtime, segmentation, transfer
+from ssl_keras import anomaly, image_files, pipelines, runtime, segmentation, transfer
 from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
 
 SIZE = (24, 32)  # (H, W) of every generated image
@@ -132,16 +132,16 @@ def _consume(ds: tf.data.Dataset) -> int:
 
 
 ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], int]]] = {
-    "pipelines.list_image_files + image_dataset (JPEG)": (
+    "image_files.list_image_files + image_dataset (JPEG)": (
         lambda root: _folder(root, ".jpg"),
         lambda root: _consume(
-            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+            pipelines.image_dataset(image_files.list_image_files(root / "images"), 16)
         ),
     ),
-    "pipelines.list_image_files + image_dataset (PNG)": (
+    "image_files.list_image_files + image_dataset (PNG)": (
         lambda root: _folder(root, ".png"),
         lambda root: _consume(
-            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+            pipelines.image_dataset(image_files.list_image_files(root / "images"), 16)
         ),
     ),
     "datasets.denoise.denoise_dataset": (
@@ -210,20 +210,20 @@ def test_a_complete_jpeg_with_data_after_its_end_is_kept(tmp_path):
     path = tmp_path / "motion.jpg"
     _photo(path, 0)
     path.write_bytes(path.read_bytes() + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
-    assert pipelines.check_image_files([str(path)]) == [str(path)]
-    assert pipelines.load_image(path).shape == (*SIZE, 3)
+    assert image_files.check_image_files([str(path)]) == [str(path)]
+    assert image_files.load_image(path).shape == (*SIZE, 3)
 
 
 @pytest.mark.parametrize("ext", [".png", ".gif", ".webp", ".bmp", ".tif"])
 def test_complete_files_of_every_format_pass_and_cut_ones_are_named(tmp_path, ext):
     path = tmp_path / f"image{ext}"
     _photo(path, 1)
-    assert pipelines.check_image_files([str(path)]) == [str(path)]
+    assert image_files.check_image_files([str(path)]) == [str(path)]
     if ext == ".tif":  # TIFF has no fixed end: it is checked when decoded (load_image)
         return
     _cut(path)
-    with pytest.raises(pipelines.NotAnImageError, match="does not decode") as raised:
-        pipelines.check_image_files([str(path)])
+    with pytest.raises(image_files.NotAnImageError, match="does not decode") as raised:
+        image_files.check_image_files([str(path)])
     assert raised.value.broken == [str(path)]
 
 
@@ -243,7 +243,7 @@ LAZY_ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], obje
     "pipelines.to_numpy(image_dataset)": (
         lambda root: _folder(root, ".png"),
         lambda root: pipelines.to_numpy(
-            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+            pipelines.image_dataset(image_files.list_image_files(root / "images"), 16)
         ),
     ),
     "pipelines.to_numpy(denoise_dataset)": (
@@ -256,10 +256,10 @@ LAZY_ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], obje
             camvid.camvid_dataset(root / "CamVid", "train", size=(16, 16)), 11
         ),
     ),
-    "fit on image_dataset under pipelines.naming_bad_files()": (
+    "fit on image_dataset under image_files.naming_bad_files()": (
         lambda root: _folder(root, ".png"),
         lambda root: _fit_on(
-            pipelines.image_dataset(pipelines.list_image_files(root / "images"), 16)
+            pipelines.image_dataset(image_files.list_image_files(root / "images"), 16)
         ),
     ),
 }
@@ -268,7 +268,7 @@ LAZY_ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], obje
 def _fit_on(images: tf.data.Dataset):
     model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(3, 3, padding="same")])
     model.compile(optimizer="sgd", loss="mse")
-    with pipelines.naming_bad_files():
+    with image_files.naming_bad_files():
         return model.fit(images.map(lambda x: (x, x)).batch(2), epochs=1, verbose=0)
 
 
@@ -277,7 +277,7 @@ def test_a_file_corrupt_inside_is_named_when_the_pipeline_decodes_it(tmp_path, d
     build, load = LAZY_ENTRY_POINTS[entry]
     victim = build(tmp_path)
     _corrupt_inside(victim)
-    assert pipelines.check_image_files([str(victim)])  # its ends look complete
+    assert image_files.check_image_files([str(victim)])  # its ends look complete
     with deadline(60), pytest.raises(ValueError, match="corrupt") as raised:
         load(tmp_path)
     assert not isinstance(raised.value, tf.errors.OpError)
@@ -286,9 +286,9 @@ def test_a_file_corrupt_inside_is_named_when_the_pipeline_decodes_it(tmp_path, d
 
 def test_other_tensorflow_errors_pass_through_unchanged():
     error = tf.errors.InvalidArgumentError(None, None, "Incompatible shapes: [2] vs. [3]")
-    assert pipelines.bad_file_error(error) is None
-    assert pipelines.bad_file_error(ValueError("DecodePng")) is None
-    with pytest.raises(tf.errors.InvalidArgumentError), pipelines.naming_bad_files():
+    assert image_files.bad_file_error(error) is None
+    assert image_files.bad_file_error(ValueError("DecodePng")) is None
+    with pytest.raises(tf.errors.InvalidArgumentError), image_files.naming_bad_files():
         raise error
 
 
@@ -296,7 +296,7 @@ def test_a_notebook_cell_that_meets_a_corrupt_file_ends_by_naming_it(tmp_path):
     """The IPython handler ``runtime.setup`` installs: TensorFlow's traceback, then the file."""
     victim = _folder(tmp_path, ".png")
     _corrupt_inside(victim)
-    ds = pipelines.image_dataset(pipelines.list_image_files(tmp_path / "images"), 16)
+    ds = pipelines.image_dataset(image_files.list_image_files(tmp_path / "images"), 16)
     try:
         _consume(ds)
     except tf.errors.OpError as error:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ssl_keras import cli, losses, models, pipelines, segmentation
+from ssl_keras import cli, image_files, losses, models, segmentation
 from ssl_keras.datasets import _common
 
 SIZE = 32
@@ -135,7 +135,7 @@ def test_threshold_and_no_postprocess(tiny_model, images, tmp_path, capsys):
     # --no-postprocess writes exactly the thresholded, resized probabilities of the
     # training preprocessing.
     model = keras.saving.load_model(tiny_model, compile=False)
-    image = pipelines.load_image(source)
+    image = image_files.load_image(source)
     logits = model(segmentation.preprocess(image, SIZE)[None], training=False)
     probabilities = tf.image.resize(tf.sigmoid(logits), (45, 70), antialias=True)[0, ..., 0]
     expected = probabilities.numpy() >= 0.95
@@ -152,7 +152,7 @@ def test_preprocessing_is_the_loaders(images):
     cv2.imwrite(str(mask), np.zeros((45, 70), np.uint8))
     loaded, _ = next(iter(_common.paired_dataset([source], [str(mask)], SIZE)))
     np.testing.assert_array_equal(
-        loaded.numpy(), segmentation.preprocess(pipelines.load_image(source), SIZE).numpy()
+        loaded.numpy(), segmentation.preprocess(image_files.load_image(source), SIZE).numpy()
     )
 
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 import tifffile
 from PIL import Image
 
-from ssl_keras import baselines, denoising, metrics, models, pipelines
+from ssl_keras import baselines, denoising, image_files, metrics, models
 from ssl_keras.datasets import denoise as denoise_sets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,10 +162,10 @@ def test_tiff_round_trip(tmp_path, dtype, channels, suffix):
     stored = rng.integers(0, top + 1, shape, dtype=dtype)
     path = tmp_path / f"image{suffix}"
     tifffile.imwrite(path, stored, photometric="minisblack" if channels == 1 else "rgb")
-    assert pipelines.list_image_files(tmp_path) == [str(path)]
+    assert image_files.list_image_files(tmp_path) == [str(path)]
     expected = stored.astype(np.float32) / top
     expected = np.repeat(expected[..., None], 3, -1) if channels == 1 else expected
-    image = pipelines.load_image(path).numpy()
+    image = image_files.load_image(path).numpy()
     assert image.dtype == np.float32 and image.shape == (12, 20, 3)
     np.testing.assert_allclose(image, expected, atol=1e-6)
     # The same decoding inside tf.data, and the gray view of a gray TIFF is exact.
@@ -177,11 +177,11 @@ def test_tiff_errors_name_the_file(tmp_path):
     path = tmp_path / "float.tif"
     tifffile.imwrite(path, np.zeros((4, 4), np.float32))
     with pytest.raises(ValueError, match="float.tif.*8- or 16-bit"):
-        pipelines.load_image(path)
+        image_files.load_image(path)
     broken = tmp_path / "broken.tiff"
     broken.write_bytes(b"II*\x00" + b"\xff" * 12)
     with pytest.raises(ValueError, match="broken.tiff"):
-        pipelines.load_image(broken)
+        image_files.load_image(broken)
 
 
 def test_colour_training_files_exclude_the_test_set(tmp_path):
@@ -231,7 +231,7 @@ def test_colour_bench_folders_hold_no_kodak_image(shared_data):
     if not all(folder.is_dir() for folder in folders + [data / "Kodak24"]):
         pytest.skip("the colour training photos or Kodak24 are not among the shared samples")
     files = denoise_bsd68.training_files(folders, [data / "Kodak24"])
-    listed = [f for folder in folders for f in pipelines.list_image_files(folder)]
+    listed = [f for folder in folders for f in image_files.list_image_files(folder)]
     assert len(files) == len(listed) > 100
     assert not any("Kodak24" in f for f in files)
 

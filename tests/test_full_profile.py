@@ -45,6 +45,7 @@ from ssl_keras import (  # noqa: E402
     color,
     colorization,
     denoising,
+    image_files,
     losses,
     metrics,
     models,
@@ -526,7 +527,7 @@ def test_05_colorization_full_path(rehearsal, rt, vgg16_weights):
     for rgb in (gray.numpy(), predicted):
         quality = metrics.quality(rgb, test_rgb)
         assert np.isfinite(quality["psnr"]) and 0.0 < quality["ssim"] <= 1.0
-    photo = pipelines.load_image(files["test"][0]).numpy()
+    photo = image_files.load_image(files["test"][0]).numpy()
     reloaded = keras.saving.load_model(model_path)
     assert colorization.colorize(reloaded, photo).shape == photo.shape
     for stored, trained in zip(reloaded.weights, model.weights, strict=True):
@@ -544,7 +545,7 @@ def test_denoise_sets_full_path(rehearsal):
     ]
     for name in denoise.DENOISE_SETS:
         expected = len(list((SHARED_DATA / "denoise" / name).glob("*.png")))
-        assert len(pipelines.list_image_files(root / name)) == expected
+        assert len(image_files.list_image_files(root / name)) == expected
     image = next(iter(denoise.denoise_dataset(root / "Set12", gray=True)))
     assert image.shape[-1] == 1 and image.dtype.name == "float32"
 

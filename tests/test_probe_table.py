@@ -38,7 +38,17 @@ import tensorflow as tf
 import tifffile
 from PIL import Image
 
-from ssl_keras import anomaly, baselines, cli, colorization, denoising, models, pipelines, transfer
+from ssl_keras import (
+    anomaly,
+    baselines,
+    cli,
+    colorization,
+    denoising,
+    image_files,
+    models,
+    pipelines,
+    transfer,
+)
 from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
 from tests.conftest import time_limit
 from tests.test_bad_input import SIZE, _empty, _mask, _photo, _text
@@ -349,7 +359,7 @@ def _unbatched(ds: tf.data.Dataset) -> list:
 
 
 def _load_flat(root: Path) -> Served:
-    paths = pipelines.list_image_files(root / "images")
+    paths = image_files.list_image_files(root / "images")
     return Served(_unbatched(pipelines.image_dataset(paths, (16, 16))))
 
 
@@ -387,7 +397,7 @@ def _load_coco(root: Path) -> Served:
 
 def _load_image(root: Path) -> Served:
     (path,) = _images_in(root)
-    return Served([pipelines.load_image(path).numpy()])
+    return Served([image_files.load_image(path).numpy()])
 
 
 def _load_split(root: Path) -> Served:
@@ -427,7 +437,7 @@ def _evaluate(root: Path, tiny: Models) -> Served:
 
 def _baselines(root: Path) -> Served:
     (path,) = _images_in(root)
-    image = pipelines.load_image(path).numpy()
+    image = image_files.load_image(path).numpy()
     return Served([baselines.denoise(image, method) for method in baselines.DENOISERS])
 
 
@@ -469,14 +479,14 @@ class Entry:
 
 
 ENTRIES: dict[str, Entry] = {
-    "pipelines.list_image_files + image_dataset": Entry(_flat, _load_flat, 3),
+    "image_files.list_image_files + image_dataset": Entry(_flat, _load_flat, 3),
     "datasets.denoise.denoise_dataset": Entry(_flat, _load_denoise, 3),
     "datasets.classfolders.class_folder_dataset": Entry(_class_folders, _load_class_folders, 4),
     "datasets.camvid.camvid_dataset": Entry(_camvid, _load_camvid, 3, mask_values=tuple(range(12))),
     "datasets.mvtec.mvtec_dataset": Entry(_mvtec, _load_mvtec, 5, mask_values=(0, 1)),
     "anomaly.load_category": Entry(_mvtec, _load_category, 5, mask_values=(0, 1)),
     "datasets.coco.coco_dataset": Entry(_coco, _load_coco, 3, mask_values=(0, 1)),
-    "pipelines.load_image": Entry(_single_file, _load_image, 1),
+    "image_files.load_image": Entry(_single_file, _load_image, 1),
     "transfer.load_split": Entry(_class_folders, _load_split, 4),
     "denoising.evaluate (folder)": Entry(_flat, _evaluate, 3, decoded=False, needs_models=True),
     "baselines (all five)": Entry(_single_file, _baselines, 5, decoded=False),
@@ -495,7 +505,7 @@ def _cells(entries: tuple[str, ...], cases: tuple[str, ...], outcome: str):
 
 
 DATASETS = (
-    "pipelines.list_image_files + image_dataset",
+    "image_files.list_image_files + image_dataset",
     "datasets.denoise.denoise_dataset",
     "datasets.camvid.camvid_dataset",
     "datasets.mvtec.mvtec_dataset",
@@ -507,11 +517,11 @@ COMMANDS = ("ssl-keras segment", "ssl-keras colorize")
 ALL_FOLDERS = (*DATASETS, *SKIPPING, "denoising.evaluate (folder)", *COMMANDS)
 
 PROBES: list[tuple[str, str, str]] = [
-    *_cells((*DATASETS, "pipelines.load_image", "denoising.evaluate (folder)"), BAD_FILES, ERROR),
+    *_cells((*DATASETS, "image_files.load_image", "denoising.evaluate (folder)"), BAD_FILES, ERROR),
     *_cells(COMMANDS, BAD_FILES, ERROR),
     *_cells(SKIPPING, BAD_FILES, WARNING),
-    *_cells((*ALL_FOLDERS, "pipelines.load_image", "baselines (all five)"), DECODES, OK),
-    *_cells((*DATASETS, *SKIPPING, "pipelines.load_image", "baselines (all five)"), SIZES, OK),
+    *_cells((*ALL_FOLDERS, "image_files.load_image", "baselines (all five)"), DECODES, OK),
+    *_cells((*DATASETS, *SKIPPING, "image_files.load_image", "baselines (all five)"), SIZES, OK),
     # Scoring (SSIM) and the commands refuse images too small for them, naming the file.
     *_cells(("denoising.evaluate (folder)", *COMMANDS), SIZES[:3], ERROR),
     *_cells(("denoising.evaluate (folder)", *COMMANDS), SIZES[3:], OK),

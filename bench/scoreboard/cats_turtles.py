@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import models, pipelines, report, transfer
+from ssl_keras import image_files, models, report, transfer
 
 from .frame import (
     Context,
@@ -70,8 +70,8 @@ def cat_turtle_files(root: str | os.PathLike) -> dict[str, list[str]]:
     Roboflow export's YOLO label files are not images and are skipped)."""
     root = Path(root)
     return {
-        "cat": pipelines.list_image_files(root / "cat_web"),
-        "turtle": pipelines.list_image_files(root / "turtle_roboflow", recursive=True),
+        "cat": image_files.list_image_files(root / "cat_web"),
+        "turtle": image_files.list_image_files(root / "turtle_roboflow", recursive=True),
     }
 
 
@@ -147,7 +147,7 @@ def cats_turtles_gray(context: Context, config: CatTurtleConfig | None = None) -
     extra = {"coco_mini/val2017": 0, "camvid_segnet/train": 0}
     for sub in extra:
         if (context.data / sub).is_dir():
-            for index, path in enumerate(pipelines.list_image_files(context.data / sub)):
+            for index, path in enumerate(image_files.list_image_files(context.data / sub)):
                 image = to_gray(prepare_square(path, config.size))
                 write_png(image, unlabeled / f"{sub.replace('/', '_')}_{index:03d}.png")
                 extra[sub] += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ssl_keras import callbacks, color, metrics, models, pipelines
+from ssl_keras import callbacks, color, image_files, metrics, models
 from ssl_keras import colorization as colorizing
 
 from .frame import (
@@ -155,7 +155,7 @@ def colorize_kodak(context: Context, config: ColorizeConfig | None = None) -> di
     """
     config = config or ColorizeConfig()
     files = training_photos(context.data)
-    kodak_files = pipelines.list_image_files(context.data / TEST_FOLDER)
+    kodak_files = image_files.list_image_files(context.data / TEST_FOLDER)
     if not 1 <= config.selection < len(files):
         raise ValueError(
             f"selection={config.selection} must leave training photos: there are "
@@ -164,7 +164,7 @@ def colorize_kodak(context: Context, config: ColorizeConfig | None = None) -> di
     order = np.random.default_rng(config.split_seed).permutation(len(files))
     select_files = sorted(files[i] for i in order[: config.selection])
     fit_files = sorted(files[i] for i in order[config.selection :])
-    kodak = [pipelines.load_image(f).numpy() for f in kodak_files]
+    kodak = [image_files.load_image(f).numpy() for f in kodak_files]
     truth_sizes = sorted({image.shape[:2] for image in kodak})
 
     fit_plain = colorizing.color_images(fit_files, config.size)

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 
 from .frame import Context, at_least, deterministic, lesson, rounded, stats
 
@@ -91,7 +91,7 @@ def denoise_lesson(name: str, context: Context, config: DenoiseConfig | None = N
     train = denoise_bsd68.load_images(train_files, gray)
     tests = {
         test: denoise_bsd68.load_images(
-            pipelines.list_image_files(context.data / "denoise" / test), gray
+            image_files.list_image_files(context.data / "denoise" / test), gray
         )
         for test in test_names
     }

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import callbacks, denoising, pipelines, report
+from ssl_keras import callbacks, denoising, image_files, report, resizing
 
 RECORD_KEYS = (
     "lesson",
@@ -309,7 +309,7 @@ def to_gray(images) -> tf.Tensor:
 
 def prepare_square(path: str, size: int) -> tf.Tensor:
     """One file as the lesson sees it: its central square at ``size``² (colour)."""
-    return pipelines.center_crop(pipelines.load_image(path), size)
+    return resizing.center_crop(image_files.load_image(path), size)
 
 
 def write_png(image: tf.Tensor, path: Path) -> None:
@@ -363,7 +363,7 @@ def pretrain_on_folder(
         n_val=config.val,
         n_test=1,
     )
-    files = pipelines.list_image_files(folder)
+    files = image_files.list_image_files(folder)
     splits = denoising.split_pool(files, chosen.n_val, chosen.n_test, seed)
     # The lesson's own test images are never in this folder; the pool's one held-out image
     # is not needed here, so it trains too.

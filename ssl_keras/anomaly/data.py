@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 from ssl_keras._checks import check_fraction, check_size
 
 
@@ -88,7 +88,7 @@ def load_category(
         for split in ("train", "test"):
             images, masks, _, _ = mvtec.mvtec_files(root, category, split, mask_pattern)
             files += images + [mask for mask in masks if mask]
-        bad = pipelines.undecodable(files)
+        bad = image_files.undecodable(files)
         if not bad:
             raise
         raise ValueError(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from ssl_keras import pipelines, runtime, training
+from ssl_keras import image_files, runtime, training
 from ssl_keras.anomaly.data import CategoryData, load_category
 from ssl_keras.anomaly.density import (
     GaussianDensity,
@@ -87,7 +87,7 @@ def train_pretext(
         fit_args["validation_data"] = pretext_dataset(
             validation, batch_size, seed=seed + 1, config=config, repeat=False, shuffle=False
         ).cache()
-    with pipelines.naming_bad_files():
+    with image_files.naming_bad_files():
         return model.fit(
             train,
             epochs=epochs,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import color, paths, pipelines
+from ssl_keras import color, image_files, paths, pipelines, resizing
 from ssl_keras._checks import as_image_tensor, check_int, check_size
 from ssl_keras.datasets import download
 from ssl_keras.profiles import Profile, get_profile
@@ -57,7 +57,7 @@ def _smoke_sources(size: int, seed: int) -> dict[str, list[str]]:
         size=(96, 128),
         seed=seed,
     )
-    crops = pipelines.list_image_files(
+    crops = image_files.list_image_files(
         synthetic.photo_crops(
             paths.data_dir("colorize", "photo_crops"),
             n=sum(SMOKE_PHOTO_CROPS.values()),
@@ -68,7 +68,7 @@ def _smoke_sources(size: int, seed: int) -> dict[str, list[str]]:
     )
     ends = np.cumsum([0, *(SMOKE_PHOTO_CROPS[split] for split in SPLITS)])
     return {
-        split: pipelines.list_image_files(street / split) + crops[ends[i] : ends[i + 1]]
+        split: image_files.list_image_files(street / split) + crops[ends[i] : ends[i + 1]]
         for i, split in enumerate(SPLITS)
     }
 
@@ -93,12 +93,12 @@ def photo_splits(
     chosen = get_profile(profile)
     caps = {"n_val": chosen.n_val, "n_test": chosen.n_test, "n_train": chosen.n_train}
     if data is not None:
-        files = pipelines.list_image_files(data, recursive=True)
+        files = image_files.list_image_files(data, recursive=True)
         return split_files(files, seed=seed, **caps)
     if chosen.data == "synthetic":
         return _smoke_sources(chosen.image_size, seed)
     folder = download.fetch_dataset("coco", paths.data_dir()) / "val2017"
-    return split_files(pipelines.list_image_files(folder), seed=seed, **caps)
+    return split_files(image_files.list_image_files(folder), seed=seed, **caps)
 
 
 def color_images(
@@ -123,7 +123,7 @@ def color_images(
     side = max(height, width)
 
     def load(path: tf.Tensor) -> tf.Tensor:
-        return pipelines.resize_shorter_side(pipelines.read_image(path), side)
+        return resizing.resize_shorter_side(image_files.read_image(path), side)
 
     ds = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
@@ -135,7 +135,7 @@ def color_images(
     ).cache()
     # One pass now fills the cache and counts what the filter kept, so fit() knows the
     # number of batches from the first epoch on.
-    with pipelines.naming_bad_files():
+    with image_files.naming_bad_files():
         count = int(ds.reduce(np.int64(0), lambda n, _: n + 1))
     if count == 0:
         raise ValueError(
@@ -149,7 +149,7 @@ def color_images(
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(4)
 
         def augment(image: tf.Tensor, draw: tf.Tensor) -> tf.Tensor:
-            image = pipelines.random_crop(image, (height, width), draw[:2])
+            image = resizing.random_crop(image, (height, width), draw[:2])
             return tf.image.stateless_random_flip_left_right(image, draw[2:])
 
         ds = tf.data.Dataset.zip(ds, seeds).map(augment, num_parallel_calls=tf.data.AUTOTUNE)

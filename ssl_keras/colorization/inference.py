@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import color, pipelines
+from ssl_keras import color, image_files
 from ssl_keras._checks import as_image_tensor
 from ssl_keras.colorization.backbone import MIN_SIDE
 
@@ -121,9 +121,9 @@ def load_colorizer(path: str | os.PathLike) -> keras.Model:
 
 
 def _write_rgb(path: Path, rgb: np.ndarray) -> None:
-    """Float RGB to ``path`` (:func:`ssl_keras.pipelines.write_image`), clipped to [0, 1]
+    """Float RGB to ``path`` (:func:`ssl_keras.image_files.write_image`), clipped to [0, 1]
     first: the Lab → RGB conversion can step slightly outside it."""
-    pipelines.write_image(path, np.clip(rgb, 0.0, 1.0))
+    image_files.write_image(path, np.clip(rgb, 0.0, 1.0))
 
 
 def _output_name(source: str) -> str:
@@ -169,11 +169,11 @@ def colorize_files(
         raise FileNotFoundError(f"Input {str(source)!r} does not exist.")
     try:
         files = (
-            pipelines.list_image_files(source)
+            image_files.list_image_files(source)
             if source.is_dir()
-            else pipelines.check_image_files([str(source)])
+            else image_files.check_image_files([str(source)])
         )
-    except pipelines.NotAnImageError as error:
+    except image_files.NotAnImageError as error:
         fix = "Delete or re-save it, or move it out of the input folder."
         raise ValueError(error.describe(fix)) from None
     if source.is_dir():
@@ -198,7 +198,7 @@ def colorize_files(
         raise ValueError(f"Cannot write into {str(parent)!r}: {error}.") from None
     written = []
     for file, target in zip(files, targets, strict=True):
-        image = pipelines.load_image(file).numpy()
+        image = image_files.load_image(file).numpy()
         if min(image.shape[:2]) < MIN_SIDE:  # colorize() says so too, without the file name
             raise ValueError(
                 f"{file!r} is {image.shape[1]}×{image.shape[0]} pixels, too small to colorize: "

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files, pipelines, resizing
 from ssl_keras._checks import check_size
 
 AUTOTUNE = pipelines.AUTOTUNE
@@ -28,15 +28,15 @@ def require_dir(path: str | os.PathLike, what: str, layout: str = "") -> Path:
     return folder
 
 
-def image_files(folder: Path, what: str) -> list[Path]:
+def folder_image_files(folder: Path, what: str) -> list[Path]:
     """Sorted image files (by extension) directly in ``folder``; ``ValueError`` when none, and
     a ``ValueError`` naming the file when one's content is no image (empty, text, another
     format), before any decoding inside ``tf.data`` could fail without a name."""
-    found = pipelines.find_image_files(folder)
+    found = image_files.find_image_files(folder)
     if not found:
         raise ValueError(
             f"{what} folder {str(folder)!r} holds no image files "
-            f"({', '.join(pipelines.IMAGE_EXTENSIONS)}). Add images or point to another folder."
+            f"({', '.join(image_files.IMAGE_EXTENSIONS)}). Add images or point to another folder."
         )
     check_images([str(p) for p in found], what)
     return found
@@ -44,11 +44,11 @@ def image_files(folder: Path, what: str) -> list[Path]:
 
 def check_images(paths: Sequence[str], what: str) -> None:
     """Raise ``ValueError`` naming the first of ``paths`` that is no image or does not decode
-    (:func:`ssl_keras.pipelines.check_image_files`: a cut-short file is found by its last
+    (:func:`ssl_keras.image_files.check_image_files`: a cut-short file is found by its last
     bytes), so no ``tf.data`` pipeline fails on it later without a name."""
     try:
-        pipelines.check_image_files(paths)
-    except pipelines.NotAnImageError as error:
+        image_files.check_image_files(paths)
+    except image_files.NotAnImageError as error:
         raise ValueError(error.describe("Re-save or remove it.", prefix=f"{what} file ")) from None
 
 
@@ -108,8 +108,8 @@ def pair_folders(
 ) -> tuple[list[str], list[str]]:
     """Images in ``image_dir`` paired by stem with masks in ``mask_dir`` (see :func:`pair_by_stem`)."""
     return pair_by_stem(
-        image_files(image_dir, f"{what} image"),
-        image_files(mask_dir, f"{what} {mask_word}"),
+        folder_image_files(image_dir, f"{what} image"),
+        folder_image_files(mask_dir, f"{what} {mask_word}"),
         image_dir=image_dir,
         mask_dir=mask_dir,
     )
@@ -213,7 +213,7 @@ def resize_mask(mask: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
 
 
 # Bilinear, antialiased and clipped to [0, 1]: the one image resize every loader uses.
-resize_image = pipelines.resize
+resize_image = resizing.resize
 
 
 def resize_pair(image: tf.Tensor, mask: tf.Tensor, size: Size) -> tuple[tf.Tensor, tf.Tensor]:
@@ -236,7 +236,7 @@ def paired_dataset(
     ds = tf.data.Dataset.from_tensor_slices((list(image_paths), list(mask_paths)))
 
     def load(image_path: tf.Tensor, mask_path: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return resize_pair(pipelines.read_image(image_path), read_mask(mask_path), size)
+        return resize_pair(image_files.read_image(image_path), read_mask(mask_path), size)
 
     return ds.map(load, num_parallel_calls=AUTOTUNE)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 from ssl_keras._checks import check_size
 from ssl_keras.datasets import _common, palettes
 from ssl_keras.datasets.palettes import CAMVID_CLASSES, CAMVID_PALETTE, CAMVID_VOID
@@ -174,10 +174,10 @@ def camvid_color_files(
     label_dir = _common.require_dir(
         base / f"{split}_labels", f"CamVid {split!r} label", _COLOR_LAYOUT
     )
-    labels = _common.image_files(label_dir, "CamVid label")
+    labels = _common.folder_image_files(label_dir, "CamVid label")
     suffix = "_L" if all(p.stem.endswith("_L") for p in labels) else ""
     return _common.pair_by_stem(
-        _common.image_files(image_dir, "CamVid image"), labels, suffix, image_dir, label_dir
+        _common.folder_image_files(image_dir, "CamVid image"), labels, suffix, image_dir, label_dir
     )
 
 
@@ -252,7 +252,7 @@ def camvid_color_dataset(
         rgb = tf.cast(tf.io.decode_png(tf.io.read_file(label_path), channels=3), tf.int64)
         keys = rgb[..., 0] * 65536 + rgb[..., 1] * 256 + rgb[..., 2]
         mask = tf.cast(lookup.lookup(keys), tf.int32)[..., None]
-        return _common.resize_pair(pipelines.read_image(image_path), mask, target)
+        return _common.resize_pair(image_files.read_image(image_path), mask, target)
 
     ds = tf.data.Dataset.from_tensor_slices((images, labels))
     return ds.map(load, num_parallel_calls=_common.AUTOTUNE)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files, pipelines, resizing
 from ssl_keras._checks import check_size
 
 AUTOTUNE = pipelines.AUTOTUNE
@@ -49,7 +49,7 @@ def _list_class(
             raise FileNotFoundError(f"Folder {str(folder)!r} of class {name!r} does not exist.")
         files += [
             str(p)
-            for p in pipelines.find_image_files(folder, extensions, recursive, skip_hidden=True)
+            for p in image_files.find_image_files(folder, extensions, recursive, skip_hidden=True)
         ]
     if not files:
         raise ValueError(
@@ -63,7 +63,7 @@ def class_folder_files(
     root: str | os.PathLike | Mapping[str, Folders],
     class_names: Sequence[str] | None = None,
     recursive: bool = False,
-    extensions: Sequence[str] = pipelines.IMAGE_EXTENSIONS,
+    extensions: Sequence[str] = image_files.IMAGE_EXTENSIONS,
     on_error: str = "warn",
 ) -> tuple[list[str], list[int], list[str]]:
     """List ``(paths, labels, class_names)`` of a class-folder dataset.
@@ -104,7 +104,7 @@ def class_folder_files(
     labels: list[int] = []
     for label, name in enumerate(names):
         files = _list_class(name, folders[name], extensions, recursive)
-        good = set(pipelines.check_image_files(files, on_error=on_error)) if files else set()
+        good = set(image_files.check_image_files(files, on_error=on_error)) if files else set()
         kept = [f for f in files if f in good]
         paths += kept
         labels += [label] * len(kept)
@@ -117,7 +117,7 @@ def class_folder_dataset(
     class_names: Sequence[str] | None = None,
     mode: str = "resize",
     recursive: bool = False,
-    extensions: Sequence[str] = pipelines.IMAGE_EXTENSIONS,
+    extensions: Sequence[str] = image_files.IMAGE_EXTENSIONS,
     on_error: str = "warn",
 ) -> tuple[tf.data.Dataset, list[str]]:
     """A dataset of ``(image, label)`` and the class names.
@@ -138,11 +138,11 @@ def class_folder_dataset(
     shape = (height, width)
 
     def load(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        image = pipelines.read_image(path)
+        image = image_files.read_image(path)
         image = (
-            pipelines.resize(image, shape)
+            resizing.resize(image, shape)
             if mode == "resize"
-            else pipelines.center_crop(image, shape)
+            else resizing.center_crop(image, shape)
         )
         return tf.clip_by_value(image, 0.0, 1.0), label
 

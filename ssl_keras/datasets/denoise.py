@@ -12,7 +12,7 @@ import os
 
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files, pipelines, resizing
 from ssl_keras._checks import check_size
 
 AUTOTUNE = pipelines.AUTOTUNE
@@ -52,19 +52,19 @@ def denoise_dataset(
     """
     if mode not in ("resize", "center_crop", "random_crop"):
         raise ValueError(f"mode must be 'resize', 'center_crop' or 'random_crop', got {mode!r}.")
-    paths = pipelines.list_image_files(folder, recursive=recursive, on_error=on_error)
+    paths = image_files.list_image_files(folder, recursive=recursive, on_error=on_error)
     ds = tf.data.Dataset.from_tensor_slices(paths).map(
-        pipelines.read_image, num_parallel_calls=AUTOTUNE
+        image_files.read_image, num_parallel_calls=AUTOTUNE
     )
     if size is not None:
         shape = check_size(size)
         if mode == "resize":
-            ds = ds.map(lambda x: pipelines.resize(x, shape), num_parallel_calls=AUTOTUNE)
+            ds = ds.map(lambda x: resizing.resize(x, shape), num_parallel_calls=AUTOTUNE)
         elif mode == "center_crop":
-            ds = ds.map(lambda x: pipelines.center_crop(x, shape), num_parallel_calls=AUTOTUNE)
+            ds = ds.map(lambda x: resizing.center_crop(x, shape), num_parallel_calls=AUTOTUNE)
         else:
             ds = tf.data.Dataset.zip(ds, pipelines.element_seeds(seed)).map(
-                lambda x, draw: pipelines.random_crop(x, shape, draw), num_parallel_calls=AUTOTUNE
+                lambda x, draw: resizing.random_crop(x, shape, draw), num_parallel_calls=AUTOTUNE
             )
         ds = ds.map(lambda x: tf.clip_by_value(x, 0.0, 1.0), num_parallel_calls=AUTOTUNE)
     if gray:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files, pipelines
 from ssl_keras._checks import check_size
 from ssl_keras.datasets import _common
 
@@ -93,12 +93,12 @@ def mvtec_files(
             f"images there. Expected layout:\n{_LAYOUT}"
         )
     if split == "train":
-        paths = [str(p) for p in _common.image_files(train_good, "MVTec AD train/good")]
+        paths = [str(p) for p in _common.folder_image_files(train_good, "MVTec AD train/good")]
         return paths, [""] * len(paths), [0] * len(paths), [GOOD] * len(paths)
     test = _common.require_dir(base / "test", f"MVTec AD {category!r} test", _LAYOUT)
     images, masks, labels, kinds = [], [], [], []
     for folder in sorted(p for p in test.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = _common.image_files(folder, f"MVTec AD test/{folder.name}")
+        files = _common.folder_image_files(folder, f"MVTec AD test/{folder.name}")
         for path in files:
             if folder.name == GOOD:
                 mask = ""
@@ -160,7 +160,7 @@ def mvtec_dataset(
     ds = tf.data.Dataset.from_tensor_slices((images, masks, tf.constant(labels, tf.int32), kinds))
 
     def load(image_path, mask_path, label, kind):
-        image = pipelines.read_image(image_path)
+        image = image_files.read_image(image_path)
         image, mask = _common.resize_pair(image, _read_binary_mask(mask_path, image), target)
         return image, mask, label, kind
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 from ssl_keras.datasets import _common
 
 TRIMAP_CLASSES = ("background", "pet", "border")
@@ -109,7 +109,7 @@ def oxford_pets_dataset(
         f"Re-extract images.tar.gz into {str(image_dir)!r}.",
     )
     if validate:
-        pipelines.check_image_files(images, on_error="raise")
+        image_files.check_image_files(images, on_error="raise")
     if task != "segmentation":
         column = 2 if task == "species" else 1
         labels = np.array([row[column] for row in rows], np.int32)
@@ -117,7 +117,7 @@ def oxford_pets_dataset(
         ds = tf.data.Dataset.from_tensor_slices((images, labels))
 
         def load(path, label):
-            image = pipelines.read_image(path)
+            image = image_files.read_image(path)
             if size is not None:
                 image = _common.resize_image(image, _common.check_size(size))
             return image, label

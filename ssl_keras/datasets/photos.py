@@ -46,7 +46,7 @@ def write_photos(
     folder: str | os.PathLike, names: tuple[str, ...] = COLOR_PHOTOS + GRAY_PHOTOS
 ) -> list[str]:
     """Save bundled photographs as PNG files in ``folder`` (skipping existing ones); return paths."""
-    from ssl_keras import pipelines
+    from ssl_keras import image_files
 
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
@@ -54,6 +54,6 @@ def write_photos(
     for name in names:
         path = root / f"{name}.png"
         if not path.exists():
-            pipelines.write_image(path, photo(name))
+            image_files.write_image(path, photo(name))
         paths.append(str(path))
     return paths

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 
 MARKER = ".complete.json"
 FORMAT_VERSION = 1
@@ -22,11 +22,11 @@ JPEG_QUALITY = 92
 def write_image(path: Path, image: np.ndarray) -> None:
     """Write uint8 ``(H, W)`` (gray / index) or ``(H, W, 3)`` (RGB) as PNG or JPEG by suffix,
     creating its folder, with fixed parameters (same pixels → same bytes), through
-    :func:`ssl_keras.pipelines.write_image`."""
+    :func:`ssl_keras.image_files.write_image`."""
     if image.dtype != np.uint8:
         raise ValueError(f"write_image needs uint8 data, got {image.dtype} for {str(path)!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    pipelines.write_image(path, image, png_compression=PNG_COMPRESSION, jpeg_quality=JPEG_QUALITY)
+    image_files.write_image(path, image, png_compression=PNG_COMPRESSION, jpeg_quality=JPEG_QUALITY)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
