@@ -369,7 +369,7 @@ def measure_02(home: Path, s: float) -> dict:
     chosen = _scaled_recipe(s, quick=False)
     model, splits, decode, decoded, crop, full = _pretrain_phase(chosen)
     clean_test = pipelines.to_numpy(pipelines.image_dataset(splits["test"], chosen.image_size))
-    _, predict = timed(lambda: denoising.denoise(model, clean_test))
+    _, predict = timed(lambda: denoising.apply_denoiser(model, clean_test))
     _, evaluate = timed(lambda: denoising.evaluate(model, clean_test, seed=0))
     standard = denoising.recipe("full")
     return {

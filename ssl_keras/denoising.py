@@ -23,7 +23,7 @@ Choices, and why:
 * **Residual U-Net** — the model predicts a correction that is added to its input (as
   DnCNN does), and the 1×1 head starts at zero, so training starts from the identity (the
   noisy PSNR) instead of from a random image. The output is unbounded; clip it to [0, 1]
-  for display and metrics (:func:`denoise` does).
+  for display and metrics (:func:`apply_denoiser` does).
 * **Small random crops** — training on ``patch_size`` crops (half the image side in smoke)
   buys four times as many optimizer steps for the same pixels; on a CPU budget more steps
   beat bigger batches. Convolutions do not care: the model is evaluated on whole images.
@@ -581,7 +581,9 @@ def _show(folder: Path) -> str:
         return str(folder)
 
 
-def denoise(model: keras.Model, images, batch_size: int = 16) -> np.ndarray | list[np.ndarray]:
+def apply_denoiser(
+    model: keras.Model, images, batch_size: int = 16
+) -> np.ndarray | list[np.ndarray]:
     """Run a denoiser on float images in [0, 1]; float32 output clipped to [0, 1].
 
     ``images``: a batch ``(N, H, W, C)`` (one array out), or a list of ``(H, W, C)`` images
@@ -591,7 +593,7 @@ def denoise(model: keras.Model, images, batch_size: int = 16) -> np.ndarray | li
     """
     if isinstance(images, (list, tuple)):
         return [
-            denoise(model, _one_image(image, k)[None], batch_size)[0]
+            apply_denoiser(model, _one_image(image, k)[None], batch_size)[0]
             for k, image in enumerate(images)
         ]
     array = np.asarray(images, np.float32)
@@ -680,7 +682,7 @@ def evaluate(
             ]
             outputs = {"noisy input": noisy}
             outputs.update({m: [baselines.denoise(x, m) for x in noisy] for m in methods})
-        outputs[label] = denoise(model, noisy)
+        outputs[label] = apply_denoiser(model, noisy)
         images[kind] = outputs
         for method, output in outputs.items():
             rows.append({"noise": kind, "method": method, **_quality(output, clean)})

@@ -159,7 +159,7 @@ def test_street_scenes_layout(sets):
 
 def test_mvtec_like_layout(sets):
     root = sets["mvtec"]
-    for category, defects in synthetic.anomaly.DEFECTS.items():
+    for category, defects in synthetic.mvtec.DEFECTS.items():
         assert len(list((root / category / "train" / "good").iterdir())) == 5
         for defect in defects:
             masks = sorted((root / category / "ground_truth" / defect).iterdir())

@@ -147,7 +147,7 @@ def test_evaluate_gray_folder_with_tiff(tmp_path):
 def test_denoise_rejects_bad_images():
     model = _identity_denoiser(3)
     with pytest.raises(ValueError, match="Image 1 of the list"):
-        denoising.denoise(model, [_colour(16, 16), np.zeros((16, 16), np.float32)])
+        denoising.apply_denoiser(model, [_colour(16, 16), np.zeros((16, 16), np.float32)])
     with pytest.raises(ValueError, match="batch"):
         denoising.evaluate(model, np.zeros((16, 16, 3), np.float32), {"gaussian": 0.1})
 

@@ -299,8 +299,8 @@ def test_02_denoising_full_path(rehearsal, denoiser_run):
         assert evaluation.best_classical(kind) in evaluation.images[kind]
     reloaded = keras.saving.load_model(denoising.artifacts_folder() / "denoiser.keras")
     np.testing.assert_allclose(
-        denoising.denoise(reloaded, clean_test),
-        denoising.denoise(run.model, clean_test),
+        denoising.apply_denoiser(reloaded, clean_test),
+        denoising.apply_denoiser(run.model, clean_test),
         atol=1e-5,
     )
     encoder = keras.saving.load_model(denoising.artifacts_folder() / "encoder.keras")

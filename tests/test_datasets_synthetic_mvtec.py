@@ -1,4 +1,4 @@
-"""Tests of ssl_keras.datasets.synthetic.anomaly: graded synthetic defects."""
+"""Tests of ssl_keras.datasets.synthetic.mvtec: graded synthetic defects."""
 
 from __future__ import annotations
 
@@ -10,30 +10,30 @@ from ssl_keras.datasets import synthetic
 
 
 def test_severity_tiers_run_from_obvious_to_subtle():
-    tiers = synthetic.anomaly.severity_tiers(12)
+    tiers = synthetic.mvtec.severity_tiers(12)
     assert tiers == ["obvious"] * 4 + ["moderate"] * 4 + ["subtle"] * 4
-    assert synthetic.anomaly.severity_tiers(2) == ["obvious", "moderate"]
+    assert synthetic.mvtec.severity_tiers(2) == ["obvious", "moderate"]
     kinds = ["contamination"] * 3 + ["good"] * 2 + ["hole"] * 3
     np.testing.assert_array_equal(
-        synthetic.anomaly.severities(kinds),
+        synthetic.mvtec.severities(kinds),
         ["obvious", "moderate", "subtle", "good", "good", "obvious", "moderate", "subtle"],
     )
     with pytest.raises(ValueError, match="n_test_defect"):
-        synthetic.anomaly.severity_tiers(-1)
+        synthetic.mvtec.severity_tiers(-1)
     with pytest.raises(ValueError, match="flat"):
-        synthetic.anomaly.severities([["hole"]])
+        synthetic.mvtec.severities([["hole"]])
 
 
 @pytest.mark.parametrize(
     "category, defect",
-    [(c, d) for c, defects in synthetic.anomaly.DEFECTS.items() for d in defects],
+    [(c, d) for c, defects in synthetic.mvtec.DEFECTS.items() for d in defects],
 )
 def test_subtle_defects_change_the_image_far_less_than_obvious_ones(category, defect):
     # The same seed gives the same defect-free image underneath: the difference to it,
     # inside the mask, is what the defect changed.
     def change(severity, seed):
-        good = synthetic.anomaly.render_good(np.random.default_rng(seed), category, 128)
-        bad, mask = synthetic.anomaly.render_defect(
+        good = synthetic.mvtec.render_good(np.random.default_rng(seed), category, 128)
+        bad, mask = synthetic.mvtec.render_defect(
             np.random.default_rng(seed), category, defect, 128, severity
         )
         assert set(np.unique(mask).tolist()) == {0, 255}
@@ -45,7 +45,7 @@ def test_subtle_defects_change_the_image_far_less_than_obvious_ones(category, de
     assert np.mean([c for c, _ in subtle]) < 0.5 * np.mean([c for c, _ in obvious])
     assert np.mean([a for _, a in subtle]) < np.mean([a for _, a in obvious])  # smaller too
     with pytest.raises(ValueError, match="severity"):
-        synthetic.anomaly.render_defect(np.random.default_rng(0), category, defect, 64, 1.5)
+        synthetic.mvtec.render_defect(np.random.default_rng(0), category, defect, 64, 1.5)
 
 
 def test_mvtec_like_writes_tiers_in_file_order(tmp_path):
