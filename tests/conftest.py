@@ -68,3 +68,22 @@ def image_folder(tmp_path):
     from tests._data import write_image_folder
 
     return write_image_folder(tmp_path)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every socket connection fails at once, as on an offline laptop."""
+    from tests import upstream_archives
+
+    upstream_archives.refuse_connections(monkeypatch)
+
+
+@pytest.fixture
+def mirror(monkeypatch):
+    """Every dataset URL goes to a loopback server on 127.0.0.1 (same path)."""
+    from ssl_keras.datasets import fetch
+    from tests import upstream_archives
+
+    with upstream_archives.ScriptedServer() as server:
+        monkeypatch.setenv(fetch.MIRROR_ENV, server.base)
+        yield server

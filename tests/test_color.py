@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
 import warnings
 from pathlib import Path
 
@@ -177,17 +176,6 @@ def test_pretrained_unet_backbone_is_frozen(tmp_path):
         unet.get_layer("enc2").conv1.kernel.numpy(),
     )
     assert colorization.unfreeze_top(model) == ["bottleneck"]
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Every socket connection fails at once, as on an offline laptop."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("network is unreachable (blocked in tests)")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_choose_backbone_offline_fallbacks(tmp_path, monkeypatch, no_network):

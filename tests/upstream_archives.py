@@ -24,6 +24,11 @@ written by the package's own MVTec-like generator, since the samples hold no bot
 The CIFAR pickles hold 32×32 gray crops of the real cat and turtle photos (both classes gray,
 since the turtle photos are) and of COCO photos for the other classes, in the original format:
 protocol-2 dicts with byte keys, ``b"data"`` uint8 ``(N, 3072)`` rows of R, G and B planes.
+
+For the download unit tests (``tests/test_datasets_{fetch,cifar,download}.py``):
+:class:`ScriptedServer`, a loopback server that drops, stalls, ignores Range or answers 404
+on cue and logs every request; :func:`refuse_connections`, an offline network; and
+:func:`tar_bytes`, a small in-memory tar.
 """
 
 from __future__ import annotations
@@ -34,9 +39,11 @@ import io
 import json
 import pickle
 import shutil
+import socket
 import struct
 import tarfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -554,3 +561,109 @@ class ArchiveServer(http.server.ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(timeout=10)
+
+
+# ------------------------------------------------------------ unit tests: a network on cue
+
+
+def refuse_connections(monkeypatch) -> None:
+    """Make every socket connection fail at once, as on an offline laptop."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network is unreachable (blocked in tests)")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def tar_bytes(entries: dict[str, bytes], mode: str = "w:gz") -> bytes:
+    """An in-memory tar of ``entries`` (member name → bytes), files only."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as handle:
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            handle.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class _ScriptedHandler(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.files[path] = (data, behaviour)``; 404 for unknown paths.
+
+    Behaviours: ``"ok"`` (Range aware), ``"no-range"`` (always 200), ``"drop-once"`` /
+    ``"drop-always"`` (close after a third of the body), ``"stall-once"`` (send a third, then
+    wait ``server.stall`` seconds before closing).
+    """
+
+    server: ScriptedServer
+
+    def do_GET(self) -> None:  # noqa: N802  (the http.server naming)
+        path = self.path.split("?")[0]
+        self.server.log.append((path, self.headers.get("Range")))
+        if path not in self.server.files:
+            self.send_error(404)
+            return
+        data, behaviour = self.server.files[path]
+        first_time = sum(p == path for p, _ in self.server.log) == 1
+        start, ranged = 0, self.headers.get("Range", "")
+        if ranged.startswith("bytes=") and behaviour != "no-range":
+            start = int(ranged[6:].rstrip("-"))
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        body = data[start:]
+        try:
+            if behaviour == "drop-always" or (behaviour == "drop-once" and first_time):
+                self.wfile.write(body[: len(body) // 3])
+                self.close_connection = True
+                return
+            if behaviour == "stall-once" and first_time:
+                self.wfile.write(body[: len(body) // 3])
+                self.wfile.flush()
+                time.sleep(self.server.stall)
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format, *args) -> None:  # noqa: A002
+        """Requests are recorded in ``server.log`` instead."""
+
+
+class ScriptedServer(http.server.ThreadingHTTPServer):
+    """Serves bytes on ``127.0.0.1`` at a free port, each path with a scripted behaviour
+    (see :class:`_ScriptedHandler`); ``log`` lists every request as (path, Range header).
+
+    >>> with ScriptedServer() as server:
+    ...     url = server.serve("/file.bin", data, "drop-once")
+    """
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _ScriptedHandler)
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.log: list[tuple[str, str | None]] = []
+        self.stall = 2.0
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def serve(self, path: str, data: bytes, behaviour: str = "ok") -> str:
+        self.files[path] = (data, behaviour)
+        return self.base + path
+
+    def __enter__(self) -> ScriptedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=5)

@@ -13,7 +13,11 @@ module               holds
 ``denoise``          ``denoise_dataset``: BSD68 / Set12 / Train400 or any image folder
 ``palettes``         CamVid class names, colors and the 32 → 11 class grouping
 ``photos``           scikit-image's bundled photographs (offline natural images)
-``download``         ``fetch_dataset``: checked, cached, resumable downloads; safe extraction
+``sources``          ``SOURCES``, ``CIFAR``: each dataset's archives, checksums and layout
+``download``         ``fetch_dataset``, ``cifar_cats_turtles``: checked, cached, validated folders
+``fetch``            ``download``: one URL to one file, checked, resumable, mirror-aware
+``archives``         ``safe_extract``: zip / tar members routed into folders, escapes refused
+``cifar``            reading CIFAR batches (code refused) and writing balanced class folders
 ``synthetic``        generators writing the formats above (toy pets, street scenes, …)
 ===================  ==========================================================================
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import image_files
 from ssl_keras.datasets import _common
-from ssl_keras.datasets.download import file_digest
+from ssl_keras.datasets.fetch import file_digest
 
 _LAYOUT = "  <root>/<split>/*.jpg and <root>/annotations/instances_<split>.json"
 _MODES = ("foreground", "category")
@@ -122,7 +122,7 @@ def build_coco_masks(
             for ann in sorted(annotations, key=lambda a: -float(a.get("area", 0))):
                 instance = coco.annToMask(ann).astype(bool)
                 mask[instance] = 1 if mode == "foreground" else index[ann["category_id"]]
-            pipelines.write_image(mask_path, mask, png_compression=3)
+            image_files.write_image(mask_path, mask, png_compression=3)
         marker.write_text(json.dumps(record))
     return [str(p) for _, p in images], mask_paths, names
 

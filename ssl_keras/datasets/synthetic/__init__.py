@@ -17,9 +17,9 @@ generator                 format (real loader)                stands in for
 ========================  ==================================  ===============================
 """
 
-from ssl_keras.datasets.synthetic.mvtec import mvtec_like
 from ssl_keras.datasets.synthetic.coco import coco_instances
 from ssl_keras.datasets.synthetic.crops import photo_crops
+from ssl_keras.datasets.synthetic.mvtec import mvtec_like
 from ssl_keras.datasets.synthetic.pets import toy_pets
 from ssl_keras.datasets.synthetic.street import carla_scenes, street_scenes
 

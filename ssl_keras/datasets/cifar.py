@@ -1,0 +1,175 @@
+"""Reading CIFAR batch files and writing balanced class folders from them.
+
+:func:`ssl_keras.datasets.download.cifar_cats_turtles` finds the batches (a warm Keras cache,
+:func:`keras_cifar_folders`, or the two official archives) and uses :func:`class_images` and
+:func:`write_balanced`. Batches are read from the ``.tar.gz`` without extracting it, and
+unpickled with an allow-list of numpy globals, so a tampered batch file cannot run code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import pickle
+import shutil
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+from ssl_keras import paths
+from ssl_keras.datasets.archives import DAMAGED, member_path
+
+CAT = 3  # CIFAR-10 "cat"
+TURTLE = 93  # CIFAR-100 fine label "turtle"
+ClassFiles = tuple[dict[str, list[str]], bytes, int]
+CLASS_FILES: tuple[ClassFiles, ClassFiles] = (
+    (
+        {"train": [f"data_batch_{i}" for i in range(1, 6)], "test": ["test_batch"]},
+        b"labels",
+        CAT,
+    ),
+    ({"train": ["train"], "test": ["test"]}, b"fine_labels", TURTLE),
+)
+"""(file names per split, label key, label) of the CIFAR-10 cats and the CIFAR-100 turtles."""
+_PICKLE_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("_codecs", "encode"),  # bytes in protocol-2 pickles written by Python 3
+    }
+)
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists and numpy arrays only: a tampered batch file cannot run code."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR batch")
+        if module == "numpy.core.multiarray":  # spelled so by the original files (numpy < 2)
+            try:
+                return super().find_class("numpy._core.multiarray", name)
+            except ImportError:
+                pass
+        return super().find_class(module, name)
+
+
+def keras_cifar_folders() -> tuple[Path, Path] | None:
+    """The CIFAR-10 and CIFAR-100 batch folders of a warm Keras cache, or ``None``.
+
+    Keras 3 extracts to ``datasets/cifar-10-batches-py-target/cifar-10-batches-py/``, older
+    Keras to ``datasets/cifar-10-batches-py/``; the cache is ``$KERAS_HOME`` (else
+    ``~/.keras``), or ``/tmp/.keras`` where that is not writable.
+    """
+    for base in paths.keras_homes():
+        found = []
+        for inner, (files, _, _) in zip(
+            ("cifar-10-batches-py", "cifar-100-python"), CLASS_FILES, strict=True
+        ):
+            names = [n for split in files.values() for n in split]
+            for folder in (
+                base / "datasets" / f"{inner}-target" / inner,
+                base / "datasets" / inner,
+            ):
+                if all((folder / n).is_file() for n in names):
+                    found.append(folder)
+                    break
+        if len(found) == 2:
+            return found[0], found[1]
+    return None
+
+
+def _read_batches(source: Path, names: list[str], prefix: str) -> dict[str, bytes]:
+    """Bytes of the batch files ``names`` from a folder or from a ``.tar.gz`` archive (whose
+    members are ``<prefix>/<name>``, ``./`` prefixes allowed)."""
+    if source.is_dir():
+        return {name: (source / name).read_bytes() for name in names}
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(source) as handle:
+            for member in handle:
+                name = member_path(member.name)
+                if member.isfile() and name.startswith(prefix) and name[len(prefix) :] in names:
+                    found[name[len(prefix) :]] = handle.extractfile(member).read()
+    except (*DAMAGED, gzip.BadGzipFile) as error:
+        raise ValueError(f"{str(source)!r} is damaged or truncated ({error!r}).") from None
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValueError(f"{str(source)!r} lacks {', '.join(prefix + n for n in missing)}.")
+    return found
+
+
+def _class_images(blob: bytes, what: str, label_key: bytes, label: int) -> np.ndarray:
+    """uint8 ``(N, 32, 32, 3)`` images of class ``label`` in one CIFAR batch file."""
+    try:
+        batch = _ArrayUnpickler(io.BytesIO(blob), encoding="bytes").load()
+        data = np.asarray(batch[b"data"], np.uint8)
+        labels = np.asarray(batch[label_key])
+    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{what} is not a CIFAR batch (a pickled dict with b'data' and {label_key!r}): "
+            f"{error!r}."
+        ) from None
+    if data.ndim != 2 or data.shape[1] != 3072 or labels.shape != (len(data),):
+        raise ValueError(
+            f"{what} holds data {data.shape} and {labels.shape[0]} labels; expected (N, 3072) "
+            "and N labels."
+        )
+    return data[labels == label].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+
+
+def class_images(source: Path, prefix: str, wanted: ClassFiles) -> dict[str, np.ndarray]:
+    """``{"train", "test"}`` uint8 ``(N, 32, 32, 3)`` images of one class from a CIFAR batch
+    folder or ``.tar.gz`` archive (members ``<prefix><name>``); ``wanted`` is one entry of
+    :data:`CLASS_FILES`. ``ValueError`` naming ``source`` when it is damaged or not CIFAR."""
+    files, label_key, label = wanted
+    names = [n for split in files.values() for n in split]
+    blobs = _read_batches(source, names, prefix)
+    return {
+        split: np.concatenate(
+            [
+                _class_images(blobs[n], f"{str(source)!r}: {n}", label_key, label)
+                for n in split_names
+            ]
+        )
+        for split, split_names in files.items()
+    }
+
+
+def write_balanced(
+    folder: Path, cats: dict[str, np.ndarray], turtles: dict[str, np.ndarray], seed: int
+) -> None:
+    """Write every turtle and as many seeded-drawn cats per split, then check the counts."""
+    from ssl_keras.datasets.synthetic._io import write_image
+
+    rng = np.random.default_rng(seed)
+    staging = folder / ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    counts = {}
+    for split in ("train", "test"):
+        count = len(turtles[split])
+        if count == 0 or len(cats[split]) < count:
+            raise ValueError(
+                f"The CIFAR {split} split holds {len(cats[split])} cats and {count} turtles; "
+                "need at least one turtle and as many cats as turtles."
+            )
+        chosen = np.sort(rng.choice(len(cats[split]), count, replace=False))
+        for kind, batch in (("cat", cats[split][chosen]), ("turtle", turtles[split])):
+            for i, image in enumerate(batch):
+                write_image(staging / split / kind / f"{i:05d}.png", np.ascontiguousarray(image))
+        counts[split] = count
+    for split, count in counts.items():
+        shutil.rmtree(folder / split, ignore_errors=True)
+        os.replace(staging / split, folder / split)
+        for kind in ("cat", "turtle"):
+            written = len(list((folder / split / kind).glob("*.png")))
+            if written != count:
+                raise ValueError(
+                    f"{str(folder / split / kind)!r} holds {written} images, expected {count}; "
+                    "nothing was marked complete, run again."
+                )
+    staging.rmdir()
