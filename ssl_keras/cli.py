@@ -18,12 +18,13 @@ A command reports a user error (missing file, wrong model) by raising :class:`Co
 
 For each image it writes ``<stem>_mask.png`` (0/255 gray), ``<stem>_overlay.png`` (mask
 tinted over the image, outlined) and ``<stem>_cutout.png`` (RGBA, background transparent),
-all at the image's original size. Preprocessing is exactly the training loaders': decode
-with :func:`ssl_keras.image_files.load_image`, bilinear antialiased resize to the model's
-input size (:func:`ssl_keras.segmentation.preprocess`). The foreground probabilities are
-resized back bilinearly, thresholded and (unless ``--no-postprocess``) cleaned with
-:func:`ssl_keras.postprocess.clean`. Every file is written under a temporary name and
+all at the image's original size (:func:`ssl_keras.segmentation.segment_files`: the
+preprocessing is exactly the training loaders', the foreground probabilities are resized
+back bilinearly, thresholded and, unless ``--no-postprocess``, cleaned with
+:func:`ssl_keras.postprocess.clean`). Every file is written under a temporary name and
 renamed when complete, so an interrupted run leaves no half-written files.
+
+This module holds the arguments and the printing; the work is done by the package.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 PROG = "ssl-keras"
-# Smaller images are refused by `segment`: their mask would be a blow-up of a pixel or two.
-MIN_SEGMENT_SIDE = 16
 
 
 class CommandError(Exception):
@@ -77,32 +76,27 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _file_arguments(
+    parser: argparse.ArgumentParser, input_help: str, model_help: str, output: str, output_help: str
+) -> None:
+    """The ``--input``, ``--model`` and ``--output`` paths every command takes."""
+    for flags, metavar, text in (
+        (("--input", "-i"), "IMG_OR_DIR", input_help),
+        (("--model", "-m"), "M.keras", model_help),
+        (("--output", "-o"), output, output_help),
+    ):
+        parser.add_argument(*flags, required=True, type=Path, metavar=metavar, help=text)
+
+
 def _segment_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--input",
-        "-i",
-        required=True,
-        type=Path,
-        metavar="IMG_OR_DIR",
-        help="an image file, or a folder whose image files are all segmented",
-    )
-    parser.add_argument(
-        "--model",
-        "-m",
-        required=True,
-        type=Path,
-        metavar="M.keras",
-        help="a saved Keras model with one output channel (foreground logits or "
-        "probabilities), e.g. notebook 08's best.keras",
-    )
-    parser.add_argument(
-        "--output",
-        "-o",
-        required=True,
-        type=Path,
-        metavar="OUT_DIR",
-        help="folder for <stem>_mask.png, <stem>_overlay.png and <stem>_cutout.png "
-        "(created if missing; existing files of the same names are replaced)",
+    _file_arguments(
+        parser,
+        "an image file, or a folder whose image files are all segmented",
+        "a saved Keras model with one output channel (foreground logits or probabilities), "
+        "e.g. notebook 08's best.keras",
+        "OUT_DIR",
+        "folder for <stem>_mask.png, <stem>_overlay.png and <stem>_cutout.png (created if "
+        "missing; existing files of the same names are replaced)",
     )
     parser.add_argument(
         "--threshold",
@@ -129,78 +123,6 @@ def _segment_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _segment_inputs(path: Path) -> list[str]:
-    from ssl_keras import image_files
-
-    try:
-        if path.is_dir():
-            files = image_files.list_image_files(path)
-        else:
-            files = image_files.check_image_files([str(path)])
-    except image_files.NotAnImageError as error:
-        fix = "Delete or re-save it, or move it out of the input folder."
-        raise CommandError(error.describe(fix, prefix="input ")) from None
-    stems: dict[str, str] = {}
-    for file in files:
-        stem = Path(file).stem
-        if stem in stems:
-            raise CommandError(
-                f"{stems[stem]!r} and {file!r} would write the same output files "
-                f"({stem}_mask.png, ...); rename one of them."
-            )
-        stems[stem] = file
-    return files
-
-
-def _load_segmentation_model(path: Path, size: Sequence[int] | None):
-    """Load the model and return ``(model, (H, W) of its input, head activation)``."""
-    import keras
-
-    import ssl_keras.layers  # noqa: F401  (registers the U-Net layers for loading)
-    import ssl_keras.losses  # noqa: F401
-    from ssl_keras import segmentation
-
-    try:
-        model = keras.saving.load_model(path, compile=False)
-    except Exception as error:  # noqa: BLE001  (any failure here means "not a usable model")
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CommandError(
-            f"cannot load model {str(path)!r}: {reason[:200]}. Pass a .keras file saved with "
-            "model.save()."
-        ) from None
-    input_shape = tuple(model.input_shape) if not isinstance(model.input_shape, list) else None
-    output_shape = tuple(model.output_shape) if not isinstance(model.output_shape, list) else None
-    if input_shape is None or len(input_shape) != 4 or input_shape[-1] != 3:
-        raise CommandError(
-            f"model {str(path)!r} takes input {model.input_shape}; segment needs one RGB image "
-            "input of shape (None, H, W, 3)."
-        )
-    if output_shape is None or len(output_shape) != 4 or output_shape[-1] != 1:
-        raise CommandError(
-            f"model {str(path)!r} has output shape {model.output_shape}; segment needs a "
-            "foreground model with one output channel, (None, H, W, 1)."
-        )
-    height, width = input_shape[1:3]
-    if size is not None:
-        if (height, width) != (None, None) and tuple(size) != (height, width):
-            raise CommandError(
-                f"--size {size[0]} {size[1]} does not match the model's input size "
-                f"{height} {width}; leave --size out."
-            )
-        height, width = size
-    if height is None or width is None:
-        raise CommandError(
-            f"model {str(path)!r} accepts any input size, so the training size is unknown; "
-            "pass it with --size H W."
-        )
-    if output_shape[1:3] not in ((height, width), (None, None)):
-        raise CommandError(
-            f"model {str(path)!r} maps {input_shape} to {output_shape}; segment needs an output "
-            "of the input's height and width."
-        )
-    return model, (int(height), int(width)), segmentation.head_activation(model)
-
-
 def _require_paths(args: argparse.Namespace, model_hint: str) -> None:
     """Cheap checks first: they fail fast, before TensorFlow is imported."""
     if not args.input.exists():
@@ -216,51 +138,19 @@ def _run_segment(args: argparse.Namespace) -> int:
         args,
         "a saved .keras model (e.g. artifacts/08_coco_segmentation/best.keras from notebook 08)",
     )
-    files = _segment_inputs(args.input)
-    model, size, activation = _load_segmentation_model(args.model, args.size)
+    from ssl_keras import segmentation
 
-    import numpy as np
-    import tensorflow as tf
-
-    from ssl_keras import image_files, postprocess, segmentation
-
-    try:
-        args.output.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(f"cannot create output folder {str(args.output)!r}: {error}.") from None
-    for file in files:
-        image = image_files.load_image(file)
-        height, width = (int(s) for s in image.shape[:2])
-        if min(height, width) < MIN_SEGMENT_SIDE:
-            raise CommandError(
-                f"{file!r} is {width}x{height} px; segment needs at least {MIN_SEGMENT_SIDE} px "
-                "a side (a mask of fewer pixels would be a blow-up of one or two model pixels). "
-                "Remove the file or pass a larger image."
-            )
-        output = model(segmentation.preprocess(image, size)[None], training=False)
-        if activation != "sigmoid":
-            output = tf.sigmoid(output)
-        probabilities = tf.image.resize(output, (height, width), method="bilinear", antialias=True)
-        probabilities = np.clip(probabilities[0, ..., 0].numpy(), 0.0, 1.0)
-        if args.postprocess:
-            scale = min(height, width) / min(size)
-            mask = postprocess.clean(probabilities, args.threshold, scale=scale)
-        else:
-            mask = postprocess.threshold(probabilities, args.threshold)
-        pixels = np.round(image.numpy() * 255).astype(np.uint8)
-        stem = Path(file).stem
-        outputs = {
-            "mask": mask.astype(np.uint8) * 255,
-            "overlay": postprocess.overlay(pixels, mask.astype(np.int32)),
-            "cutout": postprocess.cutout(pixels, mask),
-        }
-        for kind, content in outputs.items():
-            image_files.write_image(args.output / f"{stem}_{kind}.png", content)
+    count = 0
+    for done in segmentation.segment_files(
+        args.input, args.model, args.output, args.threshold, args.postprocess, args.size
+    ):
+        names = ", ".join(Path(path).name for path in done.written)
         print(
-            f"{Path(file).name}: {width}x{height}, foreground {100 * mask.mean():.1f} % -> "
-            f"{stem}_mask.png, {stem}_overlay.png, {stem}_cutout.png"
+            f"{Path(done.source).name}: {done.width}x{done.height}, foreground "
+            f"{100 * done.foreground:.1f} % -> {names}"
         )
-    print(f"segmented {len(files)} image(s) into {str(args.output)!r}")
+        count += 1
+    print(f"segmented {count} image(s) into {str(args.output)!r}")
     return 0
 
 
@@ -280,31 +170,14 @@ COMMANDS: dict[str, Command] = {
 
 
 def _colorize_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--input",
-        "-i",
-        required=True,
-        type=Path,
-        metavar="IMG_OR_DIR",
-        help="an image file (gray or color, 8/16-bit, alpha composited over white), or a "
-        "folder whose image files are all colorized",
-    )
-    parser.add_argument(
-        "--model",
-        "-m",
-        required=True,
-        type=Path,
-        metavar="M.keras",
-        help="a colorizer saved by notebook 05 (artifacts/colorizer/colorizer.keras)",
-    )
-    parser.add_argument(
-        "--output",
-        "-o",
-        required=True,
-        type=Path,
-        metavar="OUT",
-        help="output image (.png/.jpg) for a file input; a folder (<stem>.png per image) "
-        "for a folder input",
+    _file_arguments(
+        parser,
+        "an image file (gray or color, 8/16-bit, alpha composited over white), or a folder "
+        "whose image files are all colorized",
+        "a colorizer saved by notebook 05 (artifacts/colorizer/colorizer.keras)",
+        "OUT",
+        "output image (.png/.jpg) for a file input; a folder (<stem>.png per image) for a "
+        "folder input",
     )
 
 

@@ -1,4 +1,5 @@
-"""Tests of the anomaly plots of ssl_keras.viz: ROC curves, map overlays, embedding scatter."""
+"""Tests of the anomaly plots of :mod:`ssl_keras.viz.anomaly`: ROC curves, map overlays,
+embedding scatter."""
 
 from __future__ import annotations
 
@@ -28,3 +29,14 @@ def test_plots():
     with pytest.raises(ValueError, match="share"):
         viz.anomaly_overlays(images, masks[:1], rng.random((2, 16, 16)))
     plt.close("all")
+
+
+def test_roc_curves_take_pixel_maps():
+    """Scores and labels of any shape (pixel maps and masks) are flattened together."""
+    rng = np.random.default_rng(0)
+    masks = np.zeros((2, 8, 8), np.int64)
+    masks[:, 2:5, 2:5] = 1
+    maps = masks + rng.normal(0.0, 0.5, masks.shape)
+    fig = viz.roc_curves({"pixels": (maps, masks)})
+    assert "pixels (AUROC" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    plt.close(fig)

@@ -1,5 +1,5 @@
-"""Feature-map helpers of the heatmap lesson: mirror-padded maps, border share of a map's
-energy, heatmap rows and interval plots."""
+"""Feature-map helpers of the heatmap lesson (:mod:`ssl_keras.viz.heatmaps`): mirror-padded
+maps, border share of a map's energy, heatmap rows."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from ssl_keras import models, report, viz  # noqa: E402
+from ssl_keras import models, viz  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -99,17 +99,3 @@ def test_heatmap_rows_layout_and_errors() -> None:
         viz.heatmap_rows(images[:1].repeat(3, axis=0), rows)
     with pytest.raises(ValueError, match=r"\(h, w\) map"):
         viz.heatmap_rows(images, {"a": {"x": np.zeros((4, 4, 2))}, "b": {"x": np.zeros((4, 4))}})
-
-
-def test_interval_plot_draws_one_series_per_arm() -> None:
-    arms = {
-        "pretrained": [report.seed_stats([0.7, 0.72, 0.71]), report.seed_stats([0.6, 0.62, 0.6])],
-        "random": [report.seed_stats([0.5, 0.52, 0.49]), report.seed_stats([0.5, 0.5, 0.53])],
-    }
-    fig = viz.interval_plot(["enc1", "enc2"], arms, ylabel="accuracy", chance=0.5)
-    assert len(fig.axes[0].containers) == 2
-    plt.close(fig)
-    with pytest.raises(ValueError, match="2 labels"):
-        viz.interval_plot(["enc1", "enc2"], {"a": arms["random"][:1]}, ylabel="accuracy")
-    with pytest.raises(ValueError, match="arms is empty"):
-        viz.interval_plot(["enc1"], {}, ylabel="accuracy")
