@@ -87,3 +87,21 @@ def mirror(monkeypatch):
     with upstream_archives.ScriptedServer() as server:
         monkeypatch.setenv(fetch.MIRROR_ENV, server.base)
         yield server
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """Data and artifacts under a temporary folder."""
+    monkeypatch.setenv("SSL_KERAS_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def tiny_unet():
+    """A depth-3 U-Net with 4 base filters and any input size, built once per test module."""
+    import keras
+
+    from ssl_keras import models
+
+    keras.utils.set_random_seed(1)
+    return models.unet((None, None, 3), depth=3, base_filters=4)
