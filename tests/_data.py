@@ -23,6 +23,11 @@ def shared(*parts: str) -> Path:
     return path
 
 
+def random_images(n: int, height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """float32 ``(n, height, width, channels)`` uniform in [0, 1), seeded."""
+    return np.random.default_rng(seed).random((n, height, width, channels), dtype=np.float32)
+
+
 RGB = (np.arange(20 * 30 * 3).reshape(20, 30, 3) % 251).astype(np.uint8)
 
 

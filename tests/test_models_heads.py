@@ -7,17 +7,14 @@ import keras
 import numpy as np
 import pytest
 
-from ssl_keras import layers, models
-
-
-def _images(n: int, height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).random((n, height, width, channels), dtype=np.float32)
+from ssl_keras import models
+from tests._data import random_images
 
 
 def test_classifier_save_load_round_trip(tmp_path, tiny_unet):
     model = models.classifier(models.encoder_from(tiny_unet), n_classes=3, hidden=8)
     models.set_trainable_levels(model, 1)
-    x = _images(2, 32, 32)
+    x = random_images(2, 32, 32)
     path = tmp_path / "classifier.keras"
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
@@ -31,7 +28,7 @@ def test_classifier_save_load_round_trip(tmp_path, tiny_unet):
 
 
 def test_head_output_ranges(tiny_unet):
-    x = _images(4, 32, 32)
+    x = random_images(4, 32, 32)
     images = keras.ops.convert_to_numpy(tiny_unet(x))
     assert images.min() >= 0.0 and images.max() <= 1.0
     binary = keras.ops.convert_to_numpy(models.classifier(tiny_unet, n_classes=2)(x))
@@ -46,20 +43,3 @@ def test_bad_head_arguments(tiny_unet):
         models.classifier(tiny_unet, n_classes=1)
     with pytest.raises(ValueError, match="dropout"):
         models.classifier(tiny_unet, dropout=1.5)
-
-
-def test_mean_std_pooling_matches_numpy_and_saves(tmp_path):
-    maps = np.random.default_rng(3).normal(2.0, 3.0, (4, 5, 7, 6)).astype(np.float32)
-    maps[0, ..., 1] = 1.5  # a constant channel: standard deviation ≈ 0, gradient finite
-    pool = layers.MeanStdPooling2D()
-    pooled = keras.ops.convert_to_numpy(pool(maps))
-    assert pooled.shape == (4, 12) and pool.compute_output_shape((None, 5, 7, 6)) == (None, 12)
-    np.testing.assert_allclose(pooled[:, :6], maps.mean(axis=(1, 2)), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(pooled[:, 6:], maps.std(axis=(1, 2)), rtol=1e-4, atol=2e-3)
-    inputs = keras.Input((None, None, 6))
-    model = keras.Model(inputs, layers.MeanStdPooling2D(name="pool")(inputs))
-    model.save(tmp_path / "pool.keras")
-    loaded = keras.saving.load_model(tmp_path / "pool.keras", safe_mode=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(maps)), pooled, rtol=1e-6)
-    with pytest.raises(ValueError, match="epsilon"):
-        layers.MeanStdPooling2D(epsilon=0.0)

@@ -7,12 +7,9 @@ import numpy as np
 import pytest
 
 from ssl_keras import models
+from tests._data import random_images
 
 TINY = {"base_filters": 4}
-
-
-def _images(n: int, height: int, width: int, channels: int = 3, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).random((n, height, width, channels), dtype=np.float32)
 
 
 def test_encoder_shares_weights_with_unet(tiny_unet):
@@ -34,7 +31,7 @@ def test_encoder_shares_weights_with_unet(tiny_unet):
 
 def test_feature_extractor_level_shapes(tiny_unet):
     extractor = models.feature_extractor(tiny_unet)
-    features = extractor.predict(_images(2, 32, 48), verbose=0)
+    features = extractor.predict(random_images(2, 32, 48), verbose=0)
     shapes = {name: array.shape for name, array in features.items()}
     assert shapes == {
         "enc1": (2, 32, 48, 4),
@@ -45,7 +42,9 @@ def test_feature_extractor_level_shapes(tiny_unet):
     chosen = models.feature_extractor(tiny_unet, levels=(1, "dec2"))
     assert set(chosen.output) == {"enc1", "dec2"}
     assert set(models.feature_extractor(tiny_unet, levels="bottleneck").output) == {"bottleneck"}
-    padded = models.feature_extractor(tiny_unet, levels=1).predict(_images(1, 61, 67), verbose=0)
+    padded = models.feature_extractor(tiny_unet, levels=1).predict(
+        random_images(1, 61, 67), verbose=0
+    )
     assert padded["enc1"].shape == (1, 64, 72, 4)
 
 
@@ -54,7 +53,7 @@ def test_load_encoder_weights_copies_encoder_only(tiny_unet):
     decoder_before = fresh.get_layer("dec1").get_weights()
     copied = models.load_encoder_weights(fresh, tiny_unet)
     assert copied == ["enc1", "enc2", "enc3", "bottleneck"]
-    x = _images(1, 24, 24)
+    x = random_images(1, 24, 24)
     np.testing.assert_allclose(
         models.encoder_from(fresh).predict(x, verbose=0),
         models.encoder_from(tiny_unet).predict(x, verbose=0),
@@ -92,7 +91,7 @@ def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():
     bn = base.get_layer("enc1").bn1
     before = [keras.ops.convert_to_numpy(w).copy() for w in base.get_layer("enc1").weights]
     model.compile(optimizer="adam", loss="binary_crossentropy")
-    x, y = _images(8, 32, 32), np.array([0, 1] * 4, "float32")
+    x, y = random_images(8, 32, 32), np.array([0, 1] * 4, "float32")
     model.train_on_batch(x, y)
     after = [keras.ops.convert_to_numpy(w) for w in base.get_layer("enc1").weights]
     for old, new in zip(before, after, strict=True):
