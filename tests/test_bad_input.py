@@ -314,4 +314,6 @@ def test_a_notebook_cell_that_meets_a_corrupt_file_ends_by_naming_it(tmp_path):
     assert lines[0].startswith(type(raised).__name__)
     assert lines[-1].startswith("ValueError:") and str(victim) in lines[-1]
     other = tf.errors.InvalidArgumentError(None, None, "Incompatible shapes")
-    assert runtime.notebook._bad_file_tb(Shell(), type(other), other, None) == ["InvalidArgumentError: …"]
+    assert runtime.notebook._bad_file_tb(Shell(), type(other), other, None) == [
+        "InvalidArgumentError: …"
+    ]
