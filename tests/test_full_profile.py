@@ -131,7 +131,7 @@ def rehearsal(archives, tmp_path_factory):
         for name, source in download.SOURCES.items():
             patch.setitem(download.SOURCES, name, _republished(source, archives))
         patch.setattr(download, "CIFAR", _republished(download.CIFAR, archives))
-        patch.setattr(runtime, "_current", runtime._current)  # setup() below is undone too
+        patch.setattr(runtime.session, "_current", runtime.session._current)  # undo setup() below
         yield Rehearsal(server, archives, home)
 
 
@@ -321,7 +321,7 @@ def test_03_feature_heatmaps_full_path(rehearsal, rt, monkeypatch, tmp_path, cap
 
     # The quick recipe (2,000 steps) cut to 2, its validation/test pools to what the COCO
     # sample holds, its batch to BATCH and its checkpoints to one; the model sizes stay.
-    monkeypatch.setattr(denoising, "QUICK_STEPS", 2)
+    monkeypatch.setattr("ssl_keras.denoising.recipes.QUICK_STEPS", 2)
     cut = dataclasses.replace(rt.profile, batch_size=BATCH, epochs=1, n_val=2, n_test=2)
     quick = denoising.recipe(cut, quick=True)
     assert (quick.profile, quick.steps, quick.pool) == ("full", 2, "coco_val2017")

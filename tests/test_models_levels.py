@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from ssl_keras import models
+from ssl_keras import denoising, models
 from tests._data import random_images
+from tests.test_denoising_recipes import TINY as TINY_RECIPE
 
 TINY = {"base_filters": 4}
 
@@ -131,3 +132,18 @@ def test_bad_level_arguments(tiny_unet):
     encoder = models.encoder_from(tiny_unet)
     with pytest.raises(ValueError, match="n_top_levels"):
         models.set_trainable_levels(encoder, 5)
+
+
+def test_encoder_extraction_from_a_non_unet_is_a_clear_error():
+    plain = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3, name="conv")])
+    with pytest.raises(ValueError, match="no ConvBlock named 'enc1'"):
+        models.encoder_from(plain)
+    with pytest.raises(ValueError, match="expects a keras.Model"):
+        models.encoder_from("denoiser.keras")
+
+
+def test_loading_encoder_weights_into_another_depth_is_a_clear_error():
+    source = denoising.build_denoiser(TINY_RECIPE)
+    target = models.unet((None, None, 3), depth=3, base_filters=4)
+    with pytest.raises(ValueError, match="depth 2 ≠ 3"):
+        models.load_encoder_weights(target, source)

@@ -1,16 +1,17 @@
-"""The denoising pool's held-out test: whole source photographs, seeded, never in training."""
+"""Tests of ssl_keras.denoising.data: the unlabeled pool, its held-out test by whole source
+photographs (seeded, never in training), noisy batches and mixed noise (tiny sizes)."""
 
 from __future__ import annotations
 
 import dataclasses
 
-import keras
 import numpy as np
 import pytest
 
-from ssl_keras import denoising
+from ssl_keras import denoising, paths
+from ssl_keras.datasets import download, synthetic
 from ssl_keras.datasets.synthetic import crops
-from tests.test_denoising import TINY
+from tests.test_denoising_recipes import TINY
 
 
 def _pool(n_photos: int = 6, crops_per_photo: int = 10, n_single: int = 60) -> list[str]:
@@ -91,21 +92,63 @@ def test_split_pool_rejects_bad_sources_and_too_few_left():
         denoising.split_pool(files, 10, 2, sources=denoising.pool_sources(files))
 
 
-def test_training_batches_and_compile_follow_the_recipe(tmp_path):
-    tiny = dataclasses.replace(TINY, patch_size=8, steps=10)
-    files = crops.photo_crops(tmp_path / "crops", n=12, size=16, seed=0).glob("*.png")
-    files = sorted(str(f) for f in files)
-    splits = {"train": files[:8], "val": files[8:]}
-    train, val = denoising.training_batches(splits, tiny, seed=2)
+def test_split_pool_is_disjoint_and_seeded():
+    files = [f"f{i}.png" for i in range(20)]
+    a = denoising.split_pool(files, n_val=3, n_test=4, seed=1)
+    b = denoising.split_pool(files, n_val=3, n_test=4, seed=1)
+    assert a == b
+    assert (len(a["train"]), len(a["val"]), len(a["test"])) == (13, 3, 4)
+    assert sorted(a["train"] + a["val"] + a["test"]) == sorted(files)
+    with pytest.raises(ValueError, match="too few"):
+        denoising.split_pool(files[:5], n_val=3, n_test=4)
+    with pytest.raises(ValueError, match="n_val"):
+        denoising.split_pool(files, n_val=0, n_test=4)
+
+
+def test_pool_and_noisy_batches(home):
+    files = denoising.pool_files(TINY)
+    assert len(files) == TINY.n_photo_crops + TINY.n_unlabeled
+    assert all(str(home) in f for f in files)
+    train = denoising.noisy_dataset(files, 16, 4, training=True, patch_size=8, seed=3)
     noisy, clean = next(iter(train))
     assert noisy.shape == clean.shape == (4, 8, 8, 3)
-    assert [tuple(b[0].shape) for b in val] == [(4, 16, 16, 3)]
-    model = denoising.compile_denoiser(denoising.build_denoiser(tiny), tiny)
-    schedule = model.optimizer.get_config()["learning_rate"]
-    assert schedule["class_name"] == "CosineDecay"
-    assert schedule["config"]["decay_steps"] == tiny.steps
-    assert schedule["config"]["initial_learning_rate"] == pytest.approx(tiny.learning_rate)
-    assert isinstance(model.optimizer, keras.optimizers.Adam) and model.loss == "mae"
-    first = model.evaluate(val, verbose=0)
-    model.fit(train, steps_per_epoch=4, epochs=1, verbose=0)
-    assert np.isfinite(first) and model.optimizer.iterations.numpy() == 4
+    assert 0.0 <= float(np.min(noisy)) and float(np.max(noisy)) <= 1.0
+    again, _ = next(
+        iter(denoising.noisy_dataset(files, 16, 4, training=True, patch_size=8, seed=3))
+    )
+    np.testing.assert_array_equal(noisy, again)
+    impulses, clean = next(iter(denoising.noisy_dataset(files, 16, 4, "salt_and_pepper")))
+    changed = np.any(impulses.numpy() != clean.numpy(), axis=-1)
+    assert 0.01 < changed.mean() < 0.1  # 5 % of the pixels, minus those already 0 or 1
+    with pytest.raises(ValueError, match="level"):
+        denoising.noisy_dataset(files, 16, 4, "speckle")
+
+
+def test_mixed_noise_share_and_seed():
+    images = np.full((64, 8, 8, 3), 0.5, np.float32)
+    noisy = denoising.mixed_noise(images, seed=3, gaussian_share=0.75).numpy()
+    impulse_only = np.all(np.isin(noisy, [0.0, 0.5, 1.0]).reshape(64, -1), axis=1)
+    assert 0.1 < impulse_only.mean() < 0.4  # about a quarter got salt-and-pepper
+    np.testing.assert_array_equal(noisy, denoising.mixed_noise(images, 3, 0.75).numpy())
+    assert np.all(np.isin(denoising.mixed_noise(images, 1, 0.0).numpy(), [0.0, 0.5, 1.0]))
+    with pytest.raises(ValueError, match="gaussian_share"):
+        denoising.mixed_noise(images, 0, 1.5)
+
+
+def test_pool_files_full_are_the_coco_val2017_photos(home, monkeypatch):
+    def fake_fetch(name, root="data", **options):
+        assert name == "coco" and root == paths.data_dir()
+        folder = root / "coco"
+        synthetic.photo_crops(folder / "val2017", n=9, size=24, seed=0)
+        return folder
+
+    monkeypatch.setattr(download, "fetch_dataset", fake_fetch)
+    chosen = denoising.recipe("full")
+    assert chosen.pool == "coco_val2017" and (chosen.n_val, chosen.n_test) == (500, 500)
+    files = denoising.pool_files(chosen)
+    assert len(files) == 9 and all("val2017" in f for f in files)
+    small = dataclasses.replace(chosen, n_val=2, n_test=3)
+    splits = denoising.split_pool(denoising.pool_files(small), small.n_val, small.n_test, 5)
+    assert [len(splits[k]) for k in ("train", "val", "test")] == [4, 2, 3]
+    with pytest.raises(ValueError, match="Unknown pool"):
+        denoising.pool_files(dataclasses.replace(chosen, pool="imagenet"))
