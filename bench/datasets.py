@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec, synthetic
+from ssl_keras.datasets import camvid, classfolders, coco, denoise_sets, mvtec, synthetic
 
 SHARED = Path(
     os.environ.get("SSL_KERAS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -78,11 +78,11 @@ def loaders(cache: Path) -> dict:
         ),
         "BSD68 gray native": (
             "denoise/BSD68",
-            lambda: denoise.denoise_dataset(SHARED / "denoise" / "BSD68", gray=True),
+            lambda: denoise_sets.denoise_dataset(SHARED / "denoise" / "BSD68", gray=True),
         ),
         "Train400 gray 180² random crop 64²": (
             "denoise/Train400",
-            lambda: denoise.denoise_dataset(
+            lambda: denoise_sets.denoise_dataset(
                 SHARED / "denoise" / "Train400", 64, "random_crop", gray=True
             ),
         ),

@@ -68,7 +68,7 @@ from ssl_keras import (
     runtime,
     training,
 )
-from ssl_keras.datasets import denoise
+from ssl_keras.datasets import denoise_sets
 
 SIGMAS = (15, 25, 50)
 # Published PSNR (dB) from data/README.md of the shared samples: {set: {method: (σ15, σ25, σ50)}}.
@@ -136,7 +136,7 @@ def load_images(files: list[str], gray: bool) -> list[np.ndarray]:
     """Each file as float32 ``(H, W, 1)`` (``gray``, exact for gray files) or ``(H, W, 3)``
     in [0, 1], at its own size."""
     images = (image_files.load_image(f) for f in files)
-    return [(denoise.to_gray(image) if gray else image).numpy() for image in images]
+    return [(denoise_sets.to_gray(image) if gray else image).numpy() for image in images]
 
 
 def training_batches(

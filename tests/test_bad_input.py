@@ -22,7 +22,7 @@ import tensorflow as tf
 from PIL import Image
 
 from ssl_keras import anomaly, image_files, pipelines, runtime, segmentation, transfer
-from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
+from ssl_keras.datasets import camvid, classfolders, coco, denoise_sets, mvtec
 
 SIZE = (24, 32)  # (H, W) of every generated image
 
@@ -144,9 +144,9 @@ ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], int]]] = 
             pipelines.image_dataset(image_files.list_image_files(root / "images"), 16)
         ),
     ),
-    "datasets.denoise.denoise_dataset": (
+    "datasets.denoise_sets.denoise_dataset": (
         lambda root: _folder(root, ".png"),
-        lambda root: _consume(denoise.denoise_dataset(root / "images", size=16)),
+        lambda root: _consume(denoise_sets.denoise_dataset(root / "images", size=16)),
     ),
     "datasets.classfolders.class_folder_dataset(on_error='raise')": (
         _class_folders,
@@ -248,7 +248,7 @@ LAZY_ENTRY_POINTS: dict[str, tuple[Callable[[Path], Path], Callable[[Path], obje
     ),
     "pipelines.to_numpy(denoise_dataset)": (
         lambda root: _folder(root, ".png"),
-        lambda root: pipelines.to_numpy(denoise.denoise_dataset(root / "images", size=16)),
+        lambda root: pipelines.to_numpy(denoise_sets.denoise_dataset(root / "images", size=16)),
     ),
     "segmentation.class_pixel_counts(camvid_dataset), a corrupt label": (
         lambda root: _camvid(root, with_list=False).parents[1] / "trainannot" / "f1.png",

@@ -14,7 +14,7 @@ from ssl_keras.datasets import (
     carla,
     classfolders,
     coco,
-    denoise,
+    denoise_sets,
     mvtec,
     palettes,
     synthetic,
@@ -480,17 +480,19 @@ def test_denoise_gray_and_color(tmp_path):
     gray = rng.integers(0, 256, (20, 24), dtype=np.uint8)
     cv2.imwrite(str(tmp_path / "g.png"), gray)
     cv2.imwrite(str(tmp_path / "h.png"), rng.integers(0, 256, (20, 24, 3), dtype=np.uint8))
-    images = list(denoise.denoise_dataset(tmp_path, gray=True).as_numpy_iterator())
+    images = list(denoise_sets.denoise_dataset(tmp_path, gray=True).as_numpy_iterator())
     assert [i.shape for i in images] == [(20, 24, 1), (20, 24, 1)]
     np.testing.assert_allclose(images[0][..., 0], gray / 255.0, atol=1e-6)  # gray is exact
     crops = list(
-        denoise.denoise_dataset(tmp_path, size=16, mode="random_crop", seed=1).as_numpy_iterator()
+        denoise_sets.denoise_dataset(
+            tmp_path, size=16, mode="random_crop", seed=1
+        ).as_numpy_iterator()
     )
     assert [c.shape for c in crops] == [(16, 16, 3)] * 2
     with pytest.raises(ValueError, match="mode"):
-        denoise.denoise_dataset(tmp_path, size=16, mode="stretch")
+        denoise_sets.denoise_dataset(tmp_path, size=16, mode="stretch")
     with pytest.raises(FileNotFoundError):
-        denoise.denoise_dataset(tmp_path / "BSD68")
+        denoise_sets.denoise_dataset(tmp_path / "BSD68")
 
 
 def test_mvtec_mask_names_of_other_tools(sets, tmp_path):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
+from ssl_keras.datasets import camvid, classfolders, coco, denoise_sets, mvtec
 from tests._data import shared
 
 
@@ -93,7 +93,7 @@ def test_cats_and_turtles_as_two_classes():
 @pytest.mark.parametrize(("name", "count"), [("BSD68", 68), ("Set12", 12)])
 def test_denoise_sets(name, count):
     folder = shared("denoise", name)
-    images = list(denoise.denoise_dataset(folder, gray=True).as_numpy_iterator())
+    images = list(denoise_sets.denoise_dataset(folder, gray=True).as_numpy_iterator())
     assert len(images) == count
     assert all(i.ndim == 3 and i.shape[-1] == 1 and i.dtype == np.float32 for i in images)
     assert {i.shape[:2] for i in images} <= {(321, 481), (481, 321), (256, 256), (512, 512)}

@@ -15,7 +15,7 @@ import tifffile
 from PIL import Image
 
 from ssl_keras import baselines, image_files, metrics, models
-from ssl_keras.datasets import denoise as denoise_sets
+from ssl_keras.datasets import denoise_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 _SPEC = importlib.util.spec_from_file_location("denoise_bsd68", ROOT / "bench" / "denoise_bsd68.py")

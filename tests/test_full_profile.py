@@ -57,7 +57,7 @@ from ssl_keras import (  # noqa: E402
     segmentation,
     transfer,
 )
-from ssl_keras.datasets import camvid, coco, denoise, download, mvtec, palettes  # noqa: E402
+from ssl_keras.datasets import camvid, coco, denoise_sets, download, mvtec, palettes  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*has no published checksum:UserWarning")
 
@@ -543,10 +543,10 @@ def test_denoise_sets_full_path(rehearsal):
         "Set12",
         "Train400",
     ]
-    for name in denoise.DENOISE_SETS:
+    for name in denoise_sets.DENOISE_SETS:
         expected = len(list((SHARED_DATA / "denoise" / name).glob("*.png")))
         assert len(image_files.list_image_files(root / name)) == expected
-    image = next(iter(denoise.denoise_dataset(root / "Set12", gray=True)))
+    image = next(iter(denoise_sets.denoise_dataset(root / "Set12", gray=True)))
     assert image.shape[-1] == 1 and image.dtype.name == "float32"
 
 

@@ -49,7 +49,7 @@ from ssl_keras import (
     pipelines,
     transfer,
 )
-from ssl_keras.datasets import camvid, classfolders, coco, denoise, mvtec
+from ssl_keras.datasets import camvid, classfolders, coco, denoise_sets, mvtec
 from tests.conftest import time_limit
 from tests.test_bad_input import SIZE, _empty, _mask, _photo, _text
 
@@ -364,7 +364,7 @@ def _load_flat(root: Path) -> Served:
 
 
 def _load_denoise(root: Path) -> Served:
-    return Served(_unbatched(denoise.denoise_dataset(root / "images", size=16)))
+    return Served(_unbatched(denoise_sets.denoise_dataset(root / "images", size=16)))
 
 
 def _load_class_folders(root: Path) -> Served:
@@ -480,7 +480,7 @@ class Entry:
 
 ENTRIES: dict[str, Entry] = {
     "image_files.list_image_files + image_dataset": Entry(_flat, _load_flat, 3),
-    "datasets.denoise.denoise_dataset": Entry(_flat, _load_denoise, 3),
+    "datasets.denoise_sets.denoise_dataset": Entry(_flat, _load_denoise, 3),
     "datasets.classfolders.class_folder_dataset": Entry(_class_folders, _load_class_folders, 4),
     "datasets.camvid.camvid_dataset": Entry(_camvid, _load_camvid, 3, mask_values=tuple(range(12))),
     "datasets.mvtec.mvtec_dataset": Entry(_mvtec, _load_mvtec, 5, mask_values=(0, 1)),
@@ -506,7 +506,7 @@ def _cells(entries: tuple[str, ...], cases: tuple[str, ...], outcome: str):
 
 DATASETS = (
     "image_files.list_image_files + image_dataset",
-    "datasets.denoise.denoise_dataset",
+    "datasets.denoise_sets.denoise_dataset",
     "datasets.camvid.camvid_dataset",
     "datasets.mvtec.mvtec_dataset",
     "anomaly.load_category",

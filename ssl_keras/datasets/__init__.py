@@ -10,7 +10,7 @@ module               holds
 ``carla``            ``carla_dataset``: ``CameraRGB/`` + ``CameraMask/`` (Coursera layout)
 ``coco``             ``coco_dataset``: COCO instances JSON → foreground / category masks
 ``mvtec``            ``mvtec_dataset``: MVTec AD category → (image, mask, label, defect type)
-``denoise``          ``denoise_dataset``: BSD68 / Set12 / Train400 or any image folder
+``denoise_sets``     ``denoise_dataset``: BSD68 / Set12 / Train400 or any image folder
 ``palettes``         CamVid class names, colors and the 32 → 11 class grouping
 ``photos``           scikit-image's bundled photographs (offline natural images)
 ``sources``          ``SOURCES``, ``CIFAR``: each dataset's archives, checksums and layout

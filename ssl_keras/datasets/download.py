@@ -19,7 +19,7 @@ CIFAR batches :mod:`ssl_keras.datasets.cifar`; the public names are importable f
   published (GitHub branch archives), the first download records its sha256 in
   ``<archive>.sha256`` (a warning says so) and later downloads are checked against it.
 * **Validated**: ``.complete`` is written only after the dataset's own loader (``camvid``,
-  ``mvtec``, ``coco``, ``denoise``, ``oxford_pets``) accepts the extracted folder. When it
+  ``mvtec``, ``coco``, ``denoise_sets``, ``oxford_pets``) accepts the extracted folder. When it
   does not, a ``ValueError`` names the folder and what is missing, and the next run extracts
   again; an archive without a published checksum is deleted with its record, and a damaged
   archive is always deleted, so neither is reused.
@@ -89,10 +89,10 @@ def _check_coco(folder: Path, category: str) -> None:
 
 
 def _check_denoise(folder: Path, category: str) -> None:
-    from ssl_keras.datasets import denoise
+    from ssl_keras.datasets import denoise_sets
 
-    for name in denoise.DENOISE_SETS:
-        denoise.denoise_dataset(folder / name)
+    for name in denoise_sets.DENOISE_SETS:
+        denoise_sets.denoise_dataset(folder / name)
 
 
 def _check_oxford_pets(folder: Path, category: str) -> None:

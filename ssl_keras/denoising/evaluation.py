@@ -128,7 +128,7 @@ def _clean_images(clean, model: keras.Model) -> np.ndarray | list[np.ndarray]:
     Files of a folder too small to score (SSIM's 11×11 window) raise ``ValueError`` naming
     the file, before any noise or model runs."""
     if isinstance(clean, (str, os.PathLike)):
-        from ssl_keras.datasets import denoise as denoise_sets
+        from ssl_keras.datasets import denoise_sets
 
         gray = model.input_shape[-1] == 1
         files = image_files.list_image_files(clean)
