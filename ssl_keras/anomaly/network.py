@@ -33,7 +33,11 @@ def pretext_model(
         encoder: a pretrained encoder (e.g. of notebook 02's denoising U-Net); default: a
             fresh one from ``models.unet(input_shape, depth, base_filters)``. The model is
             built under :func:`ssl_keras.runtime.scope`; under a multi-replica strategy,
-            load or build ``encoder`` inside that scope too.
+            load or build ``encoder`` inside that scope too. The encoder is used as it is,
+            not copied: training the pretext model trains its weights, and its BatchNorm
+            layers take ``bn_momentum`` (a U-Net sharing those layers, as
+            :func:`ssl_keras.models.encoder_from` makes one, sees both). Pass
+            ``keras.models.clone_model(encoder)`` with its weights set to keep the original.
         depth, base_filters, batch_norm: size and normalization of the fresh encoder
             (ignored when ``encoder`` is given).
         bn_momentum: momentum of the encoder's BatchNormalization moving statistics. Keras's
