@@ -82,20 +82,20 @@ def threshold_from_good(good_scores, quantile: float = 0.95) -> float:
 
 
 def precision_recall(scores, labels, threshold: float) -> dict[str, float]:
-    """Flag ``scores > threshold`` as defective; return precision, recall, F1 and the counts."""
+    """Flag ``scores > threshold`` as defective; return precision, recall, F1 (0 where
+    undefined) and the counts ``tp``, ``fp``, ``fn``, ``tn`` (scikit-learn's)."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
     scores, labels = _scores_labels(scores, labels)
-    flagged = scores > threshold
-    tp = int((flagged & (labels == 1)).sum())
-    fp = int((flagged & (labels == 0)).sum())
-    fn = int((~flagged & (labels == 1)).sum())
-    tn = int((~flagged & (labels == 0)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    flagged = (scores > threshold).astype(np.int32)
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, flagged, average="binary", labels=[0, 1], zero_division=0.0
+    )
+    tn, fp, fn, tp = (int(n) for n in confusion_matrix(labels, flagged, labels=[0, 1]).ravel())
     return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
         "tp": tp,
         "fp": fp,
         "fn": fn,
