@@ -79,7 +79,13 @@ def closing(mask, radius: int = 1) -> np.ndarray:
 
 
 def remove_small_components(mask, min_area: int = 16, connectivity: int = 8) -> np.ndarray:
-    """Drop connected foreground components with fewer than ``min_area`` pixels."""
+    """Drop connected foreground components with fewer than ``min_area`` pixels.
+
+    OpenCV's connected components. scikit-image's ``remove_small_objects`` gives the same
+    mask (equal on a random 1024² mask, 48 ms against 44 ms here) but changed its size
+    argument in 0.26 (``min_size`` became ``max_size``, one pixel apart), and the versions
+    this package accepts (≥ 0.22, as on Colab) differ in which one they take.
+    """
     binary = _mask(mask)
     if isinstance(min_area, bool) or not isinstance(min_area, int | np.integer) or min_area < 0:
         raise ValueError(f"min_area must be an int ≥ 0 (pixels), got {min_area!r}.")
