@@ -128,7 +128,7 @@ SCRIPT = textwrap.dedent(
 
     # The package's own builders create their models under the runtime's strategy.
     tiny = dict(depth=2, base_filters=4)
-    head = transfer._Resettable(build, 1e-3)  # label_efficiency's models
+    head = transfer.study._Resettable(build, 1e-3)  # label_efficiency's models
     result["package_models_mirrored"] = {
         "build_denoiser": mirrored_variables(
             denoising.build_denoiser(dataclasses.replace(denoising.recipe("smoke"), **tiny))

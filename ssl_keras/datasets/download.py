@@ -314,13 +314,13 @@ def cifar_cats_turtles(
     if marker.is_file():
         return folder
     cached = cifar.keras_cifar_folders()
-    sources: list[Path] = list(cached) if cached else []
-    if not cached:
-        downloads = folder.parent / "downloads"
-        sources = [
+    sources = (
+        list(cached)
+        if cached
+        else [
             _fetch_archive(
                 archive,
-                downloads,
+                folder.parent / "downloads",
                 _by_hand(CIFAR, folder, marker),
                 timeout=timeout,
                 read_timeout=read_timeout,
@@ -329,6 +329,7 @@ def cifar_cats_turtles(
             )
             for archive in CIFAR.archives
         ]
+    )
     images = []
     for source, archive, wanted in zip(sources, CIFAR.archives, cifar.CLASS_FILES, strict=True):
         try:

@@ -76,10 +76,6 @@ from ssl_keras.transfer.study import (
     summarize,
 )
 
-# Private, but reachable as transfer._Resettable: the distribution test builds the study's
-# models through it to check they are created under the runtime's strategy.
-from ssl_keras.transfer.study import _Resettable as _Resettable
-
 __all__ = [
     "METHODS",
     "Budget",
