@@ -14,8 +14,9 @@ import tensorflow as tf
 import tifffile
 from PIL import Image
 
-from ssl_keras import baselines, image_files, metrics, models
+from ssl_keras import baselines, image_files, metrics
 from ssl_keras.datasets import denoise_sets
+from tests._data import colour_image, identity_denoiser
 
 ROOT = Path(__file__).resolve().parents[1]
 _SPEC = importlib.util.spec_from_file_location("denoise_bsd68", ROOT / "bench" / "denoise_bsd68.py")
@@ -24,35 +25,10 @@ sys.modules["denoise_bsd68"] = denoise_bsd68
 _SPEC.loader.exec_module(denoise_bsd68)  # bench/ is a folder of scripts, not a package
 
 
-def _colour(height: int, width: int, phase: float = 0.0) -> np.ndarray:
-    """Smooth colour shapes with edges: float32 (H, W, 3) in [0.1, 0.9]."""
-    y, x = np.mgrid[0:height, 0:width] / 24.0
-    base = 0.5 + 0.3 * np.sin(5 * x + phase) * np.cos(3 * y)
-    square = ((np.abs(x - x.mean()) < 0.4) & (np.abs(y - y.mean()) < 0.4)) * 0.1
-    return np.stack([base, base[::-1] - square, np.full_like(base, 0.3) + square], -1).astype(
-        np.float32
-    )
-
-
 def _awgn(image: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     """Unclipped additive white Gaussian noise (the published protocol)."""
     rng = np.random.default_rng(seed)
     return (image + sigma * rng.standard_normal(image.shape)).astype(np.float32)
-
-
-def _identity_denoiser(channels: int) -> keras.Model:
-    """A residual U-Net with its head at zero: outputs its input, at any size."""
-    model = models.unet(
-        (None, None, channels),
-        depth=2,
-        base_filters=4,
-        output_channels=channels,
-        output_activation=None,
-        residual=True,
-    )
-    head = model.get_layer("head")
-    head.kernel.assign(tf.zeros_like(head.kernel))
-    return model
 
 
 @pytest.mark.parametrize("method", list(baselines.DENOISERS))
@@ -60,7 +36,7 @@ def _identity_denoiser(channels: int) -> keras.Model:
     "shape", [(40, 36), (40, 36, 1), (40, 36, 3), (2, 40, 36, 1), (2, 40, 36, 3)]
 )
 def test_baselines_take_gray_and_colour(method, shape):
-    image = _colour(40, 36) if shape[-1] == 3 else _colour(40, 36)[..., :1]
+    image = colour_image(40, 36) if shape[-1] == 3 else colour_image(40, 36)[..., :1]
     clean = np.broadcast_to(image, (2, *image.shape)) if len(shape) == 4 else image
     clean = clean.reshape(shape)
     out = baselines.denoise(_awgn(clean, 0.08), method)
@@ -70,7 +46,7 @@ def test_baselines_take_gray_and_colour(method, shape):
 
 @pytest.mark.parametrize("channels", [1, 3])
 def test_nl_means_improves_unclipped_awgn(channels):
-    clean = _colour(64, 56)[..., :channels]
+    clean = colour_image(64, 56)[..., :channels]
     noisy = _awgn(clean, 25 / 255)
     assert noisy.min() < 0.0  # the input leaves [0, 1]
     out = baselines.nl_means(noisy)
@@ -80,7 +56,7 @@ def test_nl_means_improves_unclipped_awgn(channels):
 
 @pytest.mark.parametrize("method", list(baselines.DENOISERS))
 def test_unclipped_input_is_clipped_before_filtering(method):
-    noisy = _awgn(np.clip(_colour(32, 40) * 1.3 - 0.15, 0, 1), 0.15, seed=1)
+    noisy = _awgn(np.clip(colour_image(32, 40) * 1.3 - 0.15, 0, 1), 0.15, seed=1)
     assert noisy.min() < 0.0 and noisy.max() > 1.0
     np.testing.assert_array_equal(
         baselines.denoise(noisy, method), baselines.denoise(np.clip(noisy, 0.0, 1.0), method)
@@ -133,9 +109,9 @@ def test_colour_training_files_exclude_the_test_set(tmp_path):
     for folder in (train, other, test):
         folder.mkdir()
     for k in range(3):
-        image = np.round(_colour(16, 16, phase=k) * 255).astype(np.uint8)
+        image = np.round(colour_image(16, 16, phase=k) * 255).astype(np.uint8)
         Image.fromarray(image).save(train / f"photo{k}.png")
-    test_image = np.round(_colour(16, 16, phase=9.0) * 255).astype(np.uint8)
+    test_image = np.round(colour_image(16, 16, phase=9.0) * 255).astype(np.uint8)
     Image.fromarray(test_image).save(test / "kodim01.png")
     (other / "copy_of_test.png").write_bytes((test / "kodim01.png").read_bytes())
     Image.fromarray(test_image[::-1]).save(other / "flipped.png")
@@ -149,24 +125,24 @@ def test_colour_training_files_exclude_the_test_set(tmp_path):
 
 
 def test_colour_training_batches_take_mixed_sizes():
-    images = [_colour(40, 64), _colour(64, 48)]
+    images = [colour_image(40, 64), colour_image(64, 48)]
     ds = denoise_bsd68.training_batches(images, 32, 4, (25.0, 25.0), seed=0)
     noisy, clean = next(iter(ds))
     assert noisy.shape == clean.shape == (4, 32, 32, 3)
     assert float(tf.reduce_min(noisy)) < 0.0 or float(tf.reduce_max(noisy)) > 1.0  # unclipped
     with pytest.raises(ValueError, match="at least 48 px"):
-        denoise_bsd68.training_batches([_colour(40, 64)], 48, 4, (25.0, 25.0), seed=0)
+        denoise_bsd68.training_batches([colour_image(40, 64)], 48, 4, (25.0, 25.0), seed=0)
 
 
 def test_bench_evaluate_scores_the_colour_baseline_on_the_same_noise():
-    images = [_colour(40, 48), _colour(48, 40, phase=1.0)]
+    images = [colour_image(40, 48), colour_image(48, 40, phase=1.0)]
     noisy, ours, classical = denoise_bsd68.evaluate(
-        _identity_denoiser(3), images, 25, seed=0, baseline="nl_means"
+        identity_denoiser(3), images, 25, seed=0, baseline="nl_means"
     )
     # The identity returns the unclipped noisy input, clipped for the metric: the noisy score.
     assert ours == pytest.approx(noisy, abs=1e-4)
     assert classical > noisy + 3.0
-    assert denoise_bsd68.evaluate(_identity_denoiser(3), images, 25, seed=0)[2] is None
+    assert denoise_bsd68.evaluate(identity_denoiser(3), images, 25, seed=0)[2] is None
 
 
 def test_colour_bench_folders_hold_no_kodak_image(shared_data):

@@ -9,7 +9,7 @@ import tifffile
 from PIL import Image
 
 from ssl_keras import denoising, metrics
-from tests.test_denoise_colour import _colour, _identity_denoiser
+from tests._data import colour_image, identity_denoiser
 from tests.test_denoising_recipes import TINY
 
 
@@ -29,8 +29,8 @@ def test_evaluate_table_and_best_classical():
 
 
 def test_evaluate_on_images_of_several_sizes():
-    portrait, landscape = _colour(48, 32), _colour(32, 56, phase=1.0)
-    model = _identity_denoiser(3)
+    portrait, landscape = colour_image(48, 32), colour_image(32, 56, phase=1.0)
+    model = identity_denoiser(3)
     levels = {"gaussian": 0.1}
     evaluation = denoising.evaluate(
         model, [portrait, landscape], levels, methods=["median", "nl_means"], seed=3
@@ -53,8 +53,8 @@ def test_evaluate_on_images_of_several_sizes():
 
 
 def test_evaluate_list_of_one_size_matches_the_batch():
-    images = [_colour(32, 32), _colour(32, 32, phase=2.0)]
-    model = _identity_denoiser(3)
+    images = [colour_image(32, 32), colour_image(32, 32, phase=2.0)]
+    model = identity_denoiser(3)
     as_list = denoising.evaluate(model, images, {"gaussian": 0.1}, methods=["median"], seed=1)
     as_batch = denoising.evaluate(
         model, np.stack(images), {"gaussian": 0.1}, methods=["median"], seed=1
@@ -64,20 +64,20 @@ def test_evaluate_list_of_one_size_matches_the_batch():
 
 
 def test_evaluate_gray_folder_with_tiff(tmp_path):
-    gray = np.round(_colour(48, 32)[..., 0] * 255).astype(np.uint8)
+    gray = np.round(colour_image(48, 32)[..., 0] * 255).astype(np.uint8)
     Image.fromarray(gray).save(tmp_path / "portrait.png")
-    wide = np.round(_colour(32, 56)[..., 1] * 65535).astype(np.uint16)
+    wide = np.round(colour_image(32, 56)[..., 1] * 65535).astype(np.uint16)
     tifffile.imwrite(tmp_path / "landscape.tif", wide, photometric="minisblack")
     evaluation = denoising.evaluate(
-        _identity_denoiser(1), tmp_path, {"gaussian": 0.1}, methods=["wavelet"], seed=0
+        identity_denoiser(1), tmp_path, {"gaussian": 0.1}, methods=["wavelet"], seed=0
     )
     shapes = [o.shape for o in evaluation.images["gaussian"]["wavelet"]]
     assert shapes == [(32, 56, 1), (48, 32, 1)]  # sorted file names: landscape, portrait
 
 
 def test_denoise_rejects_bad_images():
-    model = _identity_denoiser(3)
+    model = identity_denoiser(3)
     with pytest.raises(ValueError, match="Image 1 of the list"):
-        denoising.apply_denoiser(model, [_colour(16, 16), np.zeros((16, 16), np.float32)])
+        denoising.apply_denoiser(model, [colour_image(16, 16), np.zeros((16, 16), np.float32)])
     with pytest.raises(ValueError, match="batch"):
         denoising.evaluate(model, np.zeros((16, 16, 3), np.float32), {"gaussian": 0.1})

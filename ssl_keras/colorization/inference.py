@@ -167,15 +167,7 @@ def colorize_files(
     source, output = Path(input_path), Path(output)
     if not source.exists():
         raise FileNotFoundError(f"Input {str(source)!r} does not exist.")
-    try:
-        files = (
-            image_files.list_image_files(source)
-            if source.is_dir()
-            else image_files.check_image_files([str(source)])
-        )
-    except image_files.NotAnImageError as error:
-        fix = "Delete or re-save it, or move it out of the input folder."
-        raise ValueError(error.describe(fix)) from None
+    files = image_files.input_image_files(source)
     if source.is_dir():
         if output.exists() and not output.is_dir():
             raise ValueError(

@@ -30,6 +30,12 @@ def head_activation(model: keras.Model) -> str:
     return getattr(activation, "__name__", "linear") if activation is not None else "linear"
 
 
+def _probabilities(output: tf.Tensor, activation: str) -> tf.Tensor:
+    """Foreground probabilities in [0, 1] from a one-channel head's ``output``, of any shape:
+    as they are after a ``"sigmoid"`` head, through a sigmoid after a logits head."""
+    return output if activation == "sigmoid" else tf.sigmoid(output)
+
+
 def predict_masks(
     model: keras.Model, ds: tf.data.Dataset
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,9 +52,7 @@ def predict_masks(
     for image, mask in ds:
         output = model(image, training=False)
         if output.shape[-1] == 1:
-            output = output[..., 0]
-            if activation != "sigmoid":
-                output = tf.sigmoid(output)
+            output = _probabilities(output[..., 0], activation)
         else:
             output = tf.argmax(output, axis=-1, output_type=tf.int32)
         images.append(image.numpy())
@@ -131,15 +135,7 @@ def input_files(path: str | os.PathLike) -> list[str]:
     """The image files to segment: ``path`` itself or every image file in the folder
     ``path``, each checked to be an image; two with one stem (they would write the same
     output files) are refused, naming both."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            files = image_files.list_image_files(path)
-        else:
-            files = image_files.check_image_files([str(path)])
-    except image_files.NotAnImageError as error:
-        fix = "Delete or re-save it, or move it out of the input folder."
-        raise ValueError(error.describe(fix, prefix="input ")) from None
+    files = image_files.input_image_files(path, prefix="input ")
     stems: dict[str, str] = {}
     for file in files:
         stem = Path(file).stem
@@ -165,9 +161,7 @@ def foreground_mask(
     bilinearly, thresholded, and (``clean``) cleaned by :func:`ssl_keras.postprocess.clean`
     with its sizes scaled from the model's resolution to the image's."""
     height, width = (int(s) for s in image.shape[:2])
-    output = model(preprocess(image, size)[None], training=False)
-    if activation != "sigmoid":
-        output = tf.sigmoid(output)
+    output = _probabilities(model(preprocess(image, size)[None], training=False), activation)
     probabilities = tf.image.resize(output, (height, width), method="bilinear", antialias=True)
     probabilities = np.clip(probabilities[0, ..., 0].numpy(), 0.0, 1.0)
     if clean:
