@@ -27,7 +27,7 @@ import tensorflow as tf
 from ssl_keras._checks import check_size
 from ssl_keras.image_files import naming_bad_files, read_image, read_image_uint8
 from ssl_keras.noise import NOISES, as_seed, mixed
-from ssl_keras.resizing import center_crop, random_crop, resize, resize_shorter_side
+from ssl_keras.resizing import check_mode, map_to_size, resize_shorter_side
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -59,18 +59,16 @@ def image_dataset(
         repeat: repeat forever (for ``steps_per_epoch`` training). Random crops differ per
             pass either way (:func:`element_seeds`).
     """
-    if mode not in ("resize", "center_crop", "random_crop"):
-        raise ValueError(f"mode must be 'resize', 'center_crop' or 'random_crop', got {mode!r}.")
+    check_mode(mode)
     if len(paths) == 0:
         raise ValueError("paths is empty: there are no images to read.")
-    height, width = check_size(size)
+    shape = check_size(size)
     ds = tf.data.Dataset.from_tensor_slices([str(p) for p in paths])
     as_uint8 = mode == "random_crop" and shorter_side is None
     ds = ds.map(read_image_uint8 if as_uint8 else read_image, num_parallel_calls=AUTOTUNE)
-    if mode == "resize":
-        ds = ds.map(lambda x: resize(x, (height, width)), num_parallel_calls=AUTOTUNE)
-    elif mode == "center_crop":
-        ds = ds.map(lambda x: center_crop(x, (height, width)), num_parallel_calls=AUTOTUNE)
+    # Resizing and centre crops are cached; random crops come after the cache, new each pass.
+    if mode != "random_crop":
+        ds = map_to_size(ds, shape, mode)
     elif shorter_side is not None:
         ds = ds.map(lambda x: resize_shorter_side(x, shorter_side), num_parallel_calls=AUTOTUNE)
     if cache:
@@ -78,12 +76,7 @@ def image_dataset(
     if repeat:
         ds = ds.repeat()
     if mode == "random_crop":
-
-        def crop(image, draw):
-            image = random_crop(image, (height, width), draw)
-            return tf.image.convert_image_dtype(image, tf.float32)
-
-        ds = tf.data.Dataset.zip(ds, element_seeds(seed)).map(crop, num_parallel_calls=AUTOTUNE)
+        ds = map_to_size(ds, shape, mode, element_seeds(seed))
     return ds
 
 
@@ -149,15 +142,7 @@ def noisy_batches(
     partial batch only on several replicas, as :func:`batch` does; pass validation batches
     through :func:`rebatch_for_replicas` instead.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
-    if shuffle:
-        clean = clean.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
-    clean = clean.batch(
-        batch_size,
-        drop_remainder=_drop_remainder(drop_remainder, None),
-        num_parallel_calls=AUTOTUNE,
-    )
+    clean = batch(clean, batch_size, shuffle, seed, drop_remainder, prefetch=False)
     return noisy_pairs(clean, noise, level, seed).prefetch(AUTOTUNE)
 
 
@@ -168,6 +153,7 @@ def batch(
     seed: int = 0,
     drop_remainder: bool | None = None,
     replicas: int | None = None,
+    prefetch: bool = True,
 ) -> tf.data.Dataset:
     """Training batches: optionally shuffle (buffer ``shuffle``, seeded), batch, prefetch.
 
@@ -175,17 +161,19 @@ def batch(
     several replicas (``replicas``, default :func:`ssl_keras.runtime.replicas`): Keras's
     distributed ``fit`` fails on a batch that does not split evenly over the replicas, while
     on one device every image is used. Batch validation and test data with
-    :func:`eval_batches` instead, which keeps every example.
+    :func:`eval_batches` instead, which keeps every example. ``prefetch=False`` leaves the
+    prefetch to a caller that maps the batches further (:func:`noisy_batches`).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
     if shuffle:
         ds = ds.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(
+    ds = ds.batch(
         batch_size,
         drop_remainder=_drop_remainder(drop_remainder, replicas),
         num_parallel_calls=AUTOTUNE,
-    ).prefetch(AUTOTUNE)
+    )
+    return ds.prefetch(AUTOTUNE) if prefetch else ds
 
 
 def _replicas(replicas: int | None) -> int:

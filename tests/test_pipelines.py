@@ -103,3 +103,16 @@ def test_holdout_refuses_to_leave_no_training_data():
         pipelines.holdout(tf.data.Dataset.range(8), n_val=8)
     with pytest.raises(ValueError, match="n_val must be an int"):
         pipelines.holdout(tf.data.Dataset.range(8), n_val=0)
+
+
+def test_noisy_batches_are_batch_then_noise(image_folder):
+    paths = image_files.list_image_files(image_folder)
+    clean = pipelines.image_dataset(paths, 8, "center_crop")
+    batches = pipelines.batch(clean, 3, shuffle=4, seed=2, drop_remainder=True, prefetch=False)
+    expected = pipelines.to_numpy(pipelines.noisy_pairs(batches, "gaussian", 0.1, seed=2))
+    noisy = pipelines.noisy_batches(
+        clean, 3, "gaussian", 0.1, seed=2, shuffle=4, drop_remainder=True
+    )
+    for got, want in zip(pipelines.to_numpy(noisy), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert len(expected[0]) == len(paths) // 3 * 3

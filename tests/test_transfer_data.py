@@ -101,3 +101,19 @@ def test_load_split_rejects_one_class_and_empty_class(tmp_path):
     (root / "train" / "dog").mkdir()
     with pytest.raises(ValueError, match="'dog' has no image files"):
         transfer.load_split(root / "train", 16)
+
+
+def test_repeated_batches_are_full_seeded_and_endless():
+    x = np.arange(5, dtype=np.float32)[:, None]
+    y = np.arange(5) % 2
+
+    def first(seed, count=7):
+        batches = transfer.repeated_batches(x, y, 2, seed=seed).take(count)
+        return [(bx.numpy()[:, 0].tolist(), by.numpy().tolist()) for bx, by in batches]
+
+    batches = first(0)
+    assert len(batches) == 7 and all(len(bx) == len(by) == 2 for bx, by in batches)
+    assert all(by == [int(v) % 2 for v in bx] for bx, by in batches)  # pairs stay together
+    assert batches == first(0) and batches != first(1)
+    with pytest.raises(ValueError, match="batch_size"):
+        transfer.repeated_batches(x, y, 0)

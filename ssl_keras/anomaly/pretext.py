@@ -15,7 +15,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import pipelines
+from ssl_keras import augment, pipelines
 from ssl_keras._checks import check_fraction, check_int, check_interval
 from ssl_keras.noise import Seed, as_seed
 
@@ -89,29 +89,6 @@ def _uniform(seed: tf.Tensor, interval: tuple[float, float]) -> tf.Tensor:
     return tf.random.stateless_uniform([], seed, low, high) if high > low else tf.constant(low)
 
 
-def _jitter(
-    image: tf.Tensor,
-    seed: tf.Tensor,
-    brightness: float,
-    contrast: float,
-    saturation: float,
-    hue: float,
-) -> tf.Tensor:
-    """Brightness, contrast, saturation and hue jitter of an RGB image, clipped to [0, 1]."""
-    seeds = _seeds(seed, 4)
-    if brightness > 0:
-        image = tf.image.stateless_random_brightness(image, brightness, seeds[0])
-    if contrast > 0:
-        image = tf.image.stateless_random_contrast(image, 1 - contrast, 1 + contrast, seeds[1])
-    if saturation > 0:
-        image = tf.image.stateless_random_saturation(
-            image, 1 - saturation, 1 + saturation, seeds[2]
-        )
-    if hue > 0:
-        image = tf.image.stateless_random_hue(tf.clip_by_value(image, 0.0, 1.0), hue, seeds[3])
-    return tf.clip_by_value(image, 0.0, 1.0)
-
-
 def _paste(
     image: tf.Tensor,
     seed: tf.Tensor,
@@ -129,6 +106,10 @@ def _paste(
     ``q = c_src + F·R(-angle)·(p - c_dst) / scale`` (``F`` the optional mirror), so one
     affine warp of the whole image plus a mask in patch coordinates does the job.
     Returns the image and the float32 ``(H, W)`` mask of pasted pixels.
+
+    The warp calls ``ImageProjectiveTransformV3`` directly: ``keras.ops.image.affine_transform``
+    wraps the same kernel (identical output, same speed) but follows the Keras backend, which
+    a ``tf.data`` map must not.
     """
     shape = tf.shape(image)
     rows, cols = tf.cast(shape[0], tf.float32), tf.cast(shape[1], tf.float32)
@@ -160,7 +141,7 @@ def _paste(
         interpolation="BILINEAR",
         fill_mode="REFLECT",
     )[0]
-    warped = _jitter(warped, s_jitter, jitter, jitter, jitter, jitter / 2.0)
+    warped = augment.color_jitter(warped, s_jitter, jitter, jitter, jitter, jitter / 2.0)
 
     yy, xx = tf.meshgrid(tf.range(rows), tf.range(cols), indexing="ij")
     dy, dx = yy - dst[0], xx - dst[1]
@@ -221,7 +202,7 @@ def apply_pretext(
         raise ValueError(f"label must be 0, 1 or 2 ({', '.join(CLASS_NAMES)}), got {label!r}.")
     label = tf.cast(label, tf.int32)
     s_jitter, s_params, s_paste, s_scar = _seeds(as_seed(seed), 4)
-    jittered = _jitter(
+    jittered = augment.color_jitter(
         image, s_jitter, config.brightness, config.contrast, config.saturation, config.hue
     )
     shape = tf.cast(tf.shape(image)[:2], tf.float32)

@@ -130,20 +130,14 @@ def class_folder_dataset(
     lazy dataset cannot report file by file: :func:`ssl_keras.transfer.load_split` reads a
     split into memory and warns with the count and names of such files.
     """
-    if mode not in ("resize", "center_crop"):
-        raise ValueError(f"mode must be 'resize' or 'center_crop', got {mode!r}.")
+    resizing.check_mode(mode, ("resize", "center_crop"))
     height, width = check_size(size)
     paths, labels, names = class_folder_files(root, class_names, recursive, extensions, on_error)
     ds = tf.data.Dataset.from_tensor_slices((paths, tf.constant(labels, tf.int32)))
     shape = (height, width)
 
     def load(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        image = image_files.read_image(path)
-        image = (
-            resizing.resize(image, shape)
-            if mode == "resize"
-            else resizing.center_crop(image, shape)
-        )
+        image = resizing.to_size(image_files.read_image(path), shape, mode)
         return tf.clip_by_value(image, 0.0, 1.0), label
 
     ds = ds.map(load, num_parallel_calls=AUTOTUNE)

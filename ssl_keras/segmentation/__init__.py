@@ -1,7 +1,7 @@
 """Segmentation machinery: lockstep augmentation in tf.data, metrics, baselines, evaluation.
 
 The recipe of notebooks 07 and 08 in four modules: :mod:`~ssl_keras.segmentation.augment`
-(augmentation, batching, preprocessing), :mod:`~ssl_keras.segmentation.scoring` (scores,
+(batching, preprocessing), :mod:`~ssl_keras.segmentation.scoring` (scores,
 baseline, Keras metrics), :mod:`~ssl_keras.segmentation.model` (the U-Net) and
 :mod:`~ssl_keras.segmentation.inference` (datasets and image files, the ``ssl-keras
 segment`` command). Every public name is importable from here.
@@ -10,10 +10,11 @@ Images are float32 RGB ``(H, W, 3)`` in [0, 1]; masks int32 ``(H, W, 1)`` of cla
 (0/1 for foreground masks; CamVid's void is 11), as the loaders in
 :mod:`ssl_keras.datasets` return them.
 
-* **Augmentation** (:func:`augment_pair`, :func:`augment_dataset`): flips, rotations by 90°,
-  random resized crops and color jitter, drawn ONCE per pair from a seed and applied to the
-  image (bilinear) and the mask (nearest neighbour) together, so they stay aligned; color
-  jitter touches the image only. Pure TensorFlow ops, stateless and seeded.
+* **Augmentation** (:func:`augment_pair`, :func:`augment_dataset`, from
+  :mod:`ssl_keras.augment`): flips, rotations by 90°, random resized crops and color jitter,
+  drawn ONCE per pair from a seed and applied to the image (bilinear) and the mask (nearest
+  neighbour) together, so they stay aligned; color jitter touches the image only. Pure
+  TensorFlow ops, stateless and seeded.
 * **Metrics**: confusion-matrix based per-class IoU, mean IoU (void excluded) and pixel
   accuracy (:func:`confusion_matrix`, :func:`scores`); Keras metrics for training logs
   (:func:`mean_iou_metric`, :class:`DiceScore`, :class:`IoUScore`); per-image binary Dice /
@@ -27,8 +28,9 @@ Images are float32 RGB ``(H, W, 3)`` in [0, 1]; masks int32 ``(H, W, 1)`` of cla
   on a compiled model without tracing its training step again.
 """
 
+from ssl_keras.augment import augment_dataset, augment_pair
 from ssl_keras.metrics import confusion_matrix
-from ssl_keras.segmentation.augment import augment_dataset, augment_pair, batches, preprocess
+from ssl_keras.segmentation.augment import batches, preprocess
 from ssl_keras.segmentation.inference import (
     MIN_SIDE,
     SegmentedFile,
@@ -60,8 +62,8 @@ __all__ = [
     "IoUScore",
     "Scores",
     "SegmentedFile",
-    "augment_dataset",
-    "augment_pair",
+    "augment_dataset",  # from ssl_keras.augment
+    "augment_pair",  # from ssl_keras.augment (notebook 08)
     "batches",
     "binary_scores",
     "class_pixel_counts",

@@ -98,11 +98,10 @@ def split_per_class(labels, n_val_per_class: int, seed: int = 0) -> tuple[np.nda
 def repeated_batches(x, y, batch_size: int, seed: int = 0) -> tf.data.Dataset:
     """Shuffled ``(x, y)`` batches of exactly ``batch_size``, repeated forever (fit with
     ``steps_per_epoch``); every batch has the same shape, so one trace serves all runs."""
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}.")
     ds = tf.data.Dataset.from_tensor_slices((np.asarray(x, np.float32), np.asarray(y)))
-    ds = ds.repeat().shuffle(max(len(x), batch_size) * 2, seed=seed)
-    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    # Shuffling after repeat() lets batches run across pass boundaries: every one is full.
+    shuffle = max(len(x), batch_size) * 2
+    return pipelines.batch(ds.repeat(), batch_size, shuffle, seed, drop_remainder=True)
 
 
 def steps_per_epoch(n_examples: int, batch_size: int) -> int:
