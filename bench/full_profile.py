@@ -45,11 +45,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder o
 
 from train_step import forward_flops  # noqa: E402
 
+from ssl_keras.profiles import FULL  # noqa: E402
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-# Parameter cells of the notebooks (cell 5 of each), for the numbers that live only there.
-# 02's schedule is read from denoising.recipe("full"); 03/04 rebuild the denoiser with
-# denoising.recipe("full", quick=True) on a fresh VM (load_or_pretrain).
+# Numbers of the notebooks' parameter cells (cell 5 of each) that are the same in every
+# profile; the full profile's own numbers come from profiles.FULL. 02's schedule is read from
+# denoising.recipe("full"); 03/04 rebuild the denoiser with denoising.recipe("full",
+# quick=True) on a fresh VM (load_or_pretrain).
 SCHEDULES = {
     "04": {  # 04_cat_vs_turtle_transfer, cell 5
         "level": 2,
@@ -59,16 +62,21 @@ SCHEDULES = {
         "stage2_top_levels": 1,
         "study_steps": 60,
     },
-    "05": {"epochs": 20, "fine_tune_epochs": 5, "decoder_filters": 32, "losses": 2},  # cell 5
+    "05": {
+        "epochs": FULL.colorization.epochs,
+        "fine_tune_epochs": FULL.colorization.fine_tune_epochs,
+        "decoder_filters": FULL.colorization.decoder_filters,
+        "losses": 2,
+    },
     "06": {  # 06_anomaly_pretext, cell 5
         "depth": 3,
-        "epochs": 30,
-        "steps_per_epoch": 100,
+        "epochs": FULL.anomaly.epochs,
+        "steps_per_epoch": FULL.anomaly.steps_per_epoch,
         "holdout": 0.2,
         "categories": {"bottle": (209, 83), "grid": (264, 78)},  # (train/good, test) images
     },
-    "07": {"epochs": 60, "dropout": 0.2, "n_classes": 11},  # 07_camvid_segmentation, cell 5
-    "08": {"epochs": 30},  # 08_coco_segmentation_inference, cell 5 (the resume repeats none)
+    "07": {"epochs": FULL.segmentation.epochs, "dropout": 0.2, "n_classes": 11},
+    "08": {"epochs": FULL.foreground.epochs},  # the resume repeats none
 }
 
 # Images of each notebook's full-profile data: the extrapolation target (s = 1).

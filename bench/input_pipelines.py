@@ -98,7 +98,6 @@ def nb04(rt):
 def nb05(rt):
     """Colorization: street scenes + photo crops, random crops → (L, ab), L1 loss."""
     size = rt.profile.image_size
-    smoke = rt.profile.name == "smoke"
     counts = {"n_train": 192, "n_val": 32, "n_test": 32}  # street scenes per split
     street = synthetic.street_scenes(
         paths.data_dir("colorize", "street"), **counts, size=(96, 128), seed=SEED
@@ -119,7 +118,7 @@ def nb05(rt):
     keras.utils.set_random_seed(rt.seed)
     with rt.strategy.scope():
         model = colorization.colorizer(
-            (size, size, 1), backbone, decoder_filters=16 if smoke else 32
+            (size, size, 1), backbone, decoder_filters=rt.profile.colorization.decoder_filters
         )
     colorization.compile_colorizer(model, "mae", 2e-3)
     return ds, model, len(files)

@@ -15,9 +15,98 @@ ENV_VAR = "SSL_KERAS_PROFILE"
 
 
 @dataclasses.dataclass(frozen=True)
+class SeedSpread:
+    """Standard deviations of a lesson's results over training seeds, measured offline for
+    one profile's recipe (``measured_on`` names the CPU and the seeds). Read like a mapping:
+    ``spread["gain_db"]``."""
+
+    values: tuple[tuple[str, float], ...]
+    measured_on: str
+
+    def __getitem__(self, key: str) -> float:
+        for name, value in self.values:
+            if name == key:
+                return value
+        raise KeyError(f"No seed spread {key!r}; measured: {[n for n, _ in self.values]}.")
+
+    def keys(self) -> list[str]:
+        return [name for name, _ in self.values]
+
+
+@dataclasses.dataclass(frozen=True)
+class Denoising:
+    """Notebook 02's pretraining run (see :func:`ssl_keras.denoising.recipe`)."""
+
+    steps: int  # optimizer steps in all (the budget)
+    epochs: int  # validation / checkpoint points
+    learning_rate: float  # peak of the cosine decay
+    patience: int  # EarlyStopping patience in epochs
+    n_photo_crops: int  # natural-photo crops in a generated pool (0: downloaded pool)
+    n_unlabeled: int  # toy-pets unlabeled images in a generated pool
+    n_val: int
+    n_test: int
+    pool: str  # "generated" or "coco_val2017"
+
+
+@dataclasses.dataclass(frozen=True)
+class ToyPets:
+    """The generated cat-vs-turtle set (:func:`ssl_keras.denoising.toy_pets_root`)."""
+
+    n_train: int  # per class
+    n_test: int  # per class
+    n_unlabeled: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Transfer:
+    """Notebook 04's label-efficiency study."""
+
+    scratch_counts: tuple[int, ...]  # labels per class at which the scratch arm also trains
+
+
+@dataclasses.dataclass(frozen=True)
+class Colorization:
+    """Notebook 05's two-stage colorizer."""
+
+    epochs: int  # stage 1, per loss: decoder only
+    fine_tune_epochs: int  # stage 2: the backbone's last block unfrozen (0: no stage 2)
+    decoder_filters: int  # channels of the full-resolution decoder block
+    seed_sd: SeedSpread | None  # None: the spread was not measured for this profile
+
+
+@dataclasses.dataclass(frozen=True)
+class Anomaly:
+    """Notebook 06's pretext training and MVTec categories."""
+
+    category: str  # the category the lesson studies
+    other_categories: tuple[str, ...]  # checked with the same recipe at the end
+    epochs: int  # at most: early stopping ends the run sooner
+    steps_per_epoch: int
+    seed_sd: SeedSpread | None  # image AUROC, keys "<category>/<overall|obvious|subtle>"
+
+
+@dataclasses.dataclass(frozen=True)
+class Segmentation:
+    """Notebook 07's multi-class U-Net and its seed study."""
+
+    epochs: int
+    patience: int  # early stopping on validation mean IoU
+    study_labeled: int  # labeled scenes per study run
+    study_epochs: int  # at most, early stopping on validation mean IoU
+
+
+@dataclasses.dataclass(frozen=True)
+class Foreground:
+    """Notebook 08's foreground segmentation."""
+
+    epochs: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
-    """Sizes shared by the notebooks. Every field is a plain number or tuple, so a profile
-    can be printed, compared and varied with :func:`dataclasses.replace`."""
+    """Sizes shared by the notebooks, and each lesson's own (``profile.colorization`` …).
+    Every field is a plain number, string, tuple or frozen dataclass, so a profile can be
+    printed, compared and varied with :func:`dataclasses.replace`."""
 
     name: str
     image_size: int  # square side in pixels of model inputs
@@ -32,6 +121,14 @@ class Profile:
     label_counts: tuple[int, ...]  # labeled images per class in the label-efficiency study
     n_seeds: int  # repeats for mean ± std
     data: str  # "synthetic" (offline, generated) or "download" (real datasets)
+    committed: bool  # the committed notebooks hold this profile's run; their text describes it
+    denoising: Denoising
+    toy_pets: ToyPets
+    transfer: Transfer
+    colorization: Colorization
+    anomaly: Anomaly
+    segmentation: Segmentation
+    foreground: Foreground
 
     def describe(self) -> str:
         """One short line with the sizes that matter most."""
@@ -55,6 +152,59 @@ SMOKE = Profile(
     label_counts=(10, 25, 50),
     n_seeds=3,
     data="synthetic",
+    committed=True,
+    # ≈ 2 minutes on 2 CPU cores: 1200 steps of 16 crops of 32 px; 96 held-out test images
+    # (the crops of about two photographs + toy pets).
+    denoising=Denoising(
+        steps=1200,
+        epochs=8,
+        learning_rate=2e-3,
+        patience=3,
+        n_photo_crops=256,
+        n_unlabeled=512,
+        n_val=48,
+        n_test=96,
+        pool="generated",
+    ),
+    toy_pets=ToyPets(n_train=64, n_test=100, n_unlabeled=512),
+    transfer=Transfer(scratch_counts=(10,)),
+    colorization=Colorization(
+        epochs=16,
+        fine_tune_epochs=0,
+        decoder_filters=16,
+        # L1, denoiser backbone; SEED = 0's images with initial weights, crops and batch
+        # order from seeds 0…4; and L1 minus MSE with everything from seeds 0…4.
+        seed_sd=SeedSpread(
+            (
+                ("gain_db", 0.054),  # L1's PSNR gain over gray, dB
+                ("ratio", 0.011),  # L1's colorfulness error / gray's
+                ("l1_minus_mse_db", 0.59),  # PSNR, dB
+                ("l1_minus_mse_colorfulness", 4.4),  # mean Hasler–Süsstrunk colorfulness
+            ),
+            measured_on="2-core AMD EPYC, seeds 0-4",
+        ),
+    ),
+    anomaly=Anomaly(
+        category="weave",
+        other_categories=("cap",),
+        epochs=20,
+        steps_per_epoch=40,
+        # Generated data with 12 test images per defect type; split, initial weights and
+        # pretext stream from SEED = 0…4.
+        seed_sd=SeedSpread(
+            (
+                ("weave/overall", 0.020),
+                ("weave/obvious", 0.006),
+                ("weave/subtle", 0.044),
+                ("cap/overall", 0.042),
+                ("cap/obvious", 0.018),
+                ("cap/subtle", 0.080),
+            ),
+            measured_on="2-core AMD EPYC, seeds 0-4",
+        ),
+    ),
+    segmentation=Segmentation(epochs=8, patience=3, study_labeled=32, study_epochs=6),
+    foreground=Foreground(epochs=8),
 )
 
 FULL = Profile(
@@ -71,6 +221,31 @@ FULL = Profile(
     label_counts=(10, 25, 50, 100, 250, 1000),
     n_seeds=3,
     data="download",
+    committed=False,
+    # COCO val2017 has 5,000 photos: 4,000 train, 500 validation, 500 test.
+    denoising=Denoising(
+        steps=20_000,
+        epochs=40,
+        learning_rate=1e-3,
+        patience=8,
+        n_photo_crops=0,
+        n_unlabeled=0,
+        n_val=500,
+        n_test=500,
+        pool="coco_val2017",
+    ),
+    toy_pets=ToyPets(n_train=1000, n_test=500, n_unlabeled=20000),
+    transfer=Transfer(scratch_counts=(10, 25, 50, 100, 250, 1000)),
+    colorization=Colorization(epochs=20, fine_tune_epochs=5, decoder_filters=32, seed_sd=None),
+    anomaly=Anomaly(
+        category="bottle",
+        other_categories=("grid",),
+        epochs=40,
+        steps_per_epoch=100,
+        seed_sd=None,
+    ),
+    segmentation=Segmentation(epochs=60, patience=10, study_labeled=100, study_epochs=40),
+    foreground=Foreground(epochs=30),
 )
 
 PROFILES = {"smoke": SMOKE, "full": FULL}

@@ -38,3 +38,16 @@ def test_quick_recipe_is_the_same_model_with_fewer_steps():
     unchanged = ("image_size", "patch_size", "base_filters", "depth", "batch_size", "pool")
     assert all(getattr(quick, f) == getattr(full, f) for f in unchanged)
     assert denoising.recipe("smoke", quick=True) == denoising.recipe("smoke")  # already short
+
+
+def test_recipe_is_the_profiles_settings_and_ignores_the_replicas(monkeypatch):
+    from ssl_keras import profiles, runtime
+
+    smoke = denoising.recipe("smoke")
+    assert dataclasses.asdict(profiles.SMOKE.denoising).items() <= dataclasses.asdict(smoke).items()
+    assert smoke.batch_size == profiles.SMOKE.batch_size == smoke.global_batch_size
+    # Several replicas train on a larger global batch, but the stored recipe is the same, so a
+    # denoiser pretrained on one device is reused on eight.
+    monkeypatch.setattr(runtime, "replicas", lambda: 8)
+    assert denoising.recipe("smoke") == smoke
+    assert denoising.recipe("smoke").global_batch_size == 8 * smoke.batch_size

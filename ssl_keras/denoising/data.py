@@ -3,6 +3,7 @@ batches whose noise is drawn on the fly in ``tf.data``."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,18 +21,15 @@ def toy_pets_root(
 ) -> Path:
     """Generate (once) the toy cat-vs-turtle set the notebooks share and return its root.
 
-    ``<data>/synthetic/toy_pets/{train,test}/{cat,turtle}/`` and ``unlabeled/``: smoke has 64
-    training and 100 test images per class and a 512-image unlabeled pool at 64 px; full has
-    1000 / 500 per class and ``profile.n_train`` unlabeled at 128 px. ``size`` and
-    ``n_unlabeled`` override the profile's.
+    ``<data>/synthetic/toy_pets/{train,test}/{cat,turtle}/`` and ``unlabeled/``, with the
+    profile's :class:`~ssl_keras.profiles.ToyPets` counts (smoke: 64 training and 100 test
+    images per class and a 512-image unlabeled pool) at its image size (smoke: 64 px).
+    ``size`` and ``n_unlabeled`` override the profile's.
     """
     chosen = get_profile(profile)
     from ssl_keras.datasets import synthetic
 
-    if chosen.name == "smoke":
-        counts = {"n_train": 64, "n_test": 100, "n_unlabeled": 512}
-    else:
-        counts = {"n_train": 1000, "n_test": 500, "n_unlabeled": chosen.n_train}
+    counts = dataclasses.asdict(chosen.toy_pets)
     if n_unlabeled is not None:
         counts["n_unlabeled"] = n_unlabeled
     return synthetic.toy_pets(
@@ -230,7 +228,7 @@ def training_batches(
     train = noisy_dataset(
         splits["train"],
         chosen.image_size,
-        chosen.batch_size,
+        chosen.global_batch_size,
         chosen.noise,
         seed=seed,
         training=True,
@@ -240,7 +238,7 @@ def training_batches(
     val = noisy_dataset(
         splits["val"],
         chosen.image_size,
-        chosen.batch_size,
+        chosen.global_batch_size,
         chosen.noise,
         seed=seed + 1,
         gaussian_share=chosen.gaussian_share,

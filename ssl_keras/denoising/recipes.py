@@ -32,7 +32,7 @@ class Recipe:
     patch_size: int  # side of the random training crops
     base_filters: int
     depth: int
-    batch_size: int  # global: the profile's per-replica batch × replicas of the strategy
+    batch_size: int  # per replica: a run on several replicas trains on global_batch_size
     steps: int  # optimizer steps in all (the budget)
     epochs: int  # validation / checkpoint points; steps_per_epoch = steps // epochs
     learning_rate: float  # peak of the cosine decay
@@ -50,15 +50,23 @@ class Recipe:
     def steps_per_epoch(self) -> int:
         return max(1, self.steps // self.epochs)
 
+    @property
+    def global_batch_size(self) -> int:
+        """``batch_size`` × the replicas of the active strategy (see
+        :func:`ssl_keras.runtime.setup`). The stored recipe keeps the per-replica batch, so
+        a denoiser trained on one device is reused on several and the other way round."""
+        return self.batch_size * runtime.replicas()
+
 
 def recipe(profile: str | Profile | None = None, quick: bool = False) -> Recipe:
-    """The pretraining recipe for a profile (``None``: the active one).
+    """The pretraining recipe for a profile (``None``: the active one): the profile's
+    architecture and batch with its :class:`~ssl_keras.profiles.Denoising` settings, on
+    random crops of half the image side.
 
     smoke (2-core CPU, ≈ 2 minutes): generated pool, 64-px images, 32-px crops, 1200 steps
-    of 16 crops, 96 held-out test images (the crops of about two photographs + toy pets). full (GPU): COCO val2017 (4,000 train / 500 val / 500 test images) at
-    128 px, 64-px crops, 20 000 steps of 32 crops.
-    The batch is per replica: under a strategy with several replicas (see
-    :func:`ssl_keras.runtime.setup`) ``batch_size`` is that many times larger.
+    of 16 crops, 96 held-out test images (the crops of about two photographs + toy pets).
+    full (GPU): COCO val2017 (4,000 train / 500 val / 500 test images) at 128 px, 64-px
+    crops, 20 000 steps of 32 crops per replica.
 
     ``quick=True``: the same recipe cut to :data:`QUICK_STEPS` steps (and at most 10
     epochs), what :func:`load_or_pretrain` trains when no denoiser is stored; the same
@@ -66,42 +74,15 @@ def recipe(profile: str | Profile | None = None, quick: bool = False) -> Recipe:
     already that short (smoke) is returned unchanged.
     """
     chosen = get_profile(profile)
-    standard = _recipe(chosen)
-    if not quick or standard.steps <= QUICK_STEPS:
-        return standard
-    return dataclasses.replace(standard, steps=QUICK_STEPS, epochs=min(standard.epochs, 10))
-
-
-def _recipe(chosen: Profile) -> Recipe:
-    common = dict(
+    standard = Recipe(
         profile=chosen.name,
         image_size=chosen.image_size,
         patch_size=chosen.image_size // 2,
         base_filters=chosen.base_filters,
         depth=chosen.depth,
-        batch_size=chosen.batch_size * runtime.replicas(),
-        n_val=chosen.n_val,
+        batch_size=chosen.batch_size,
+        **dataclasses.asdict(chosen.denoising),
     )
-    if chosen.name == "smoke":
-        return Recipe(
-            **common,
-            steps=1200,
-            epochs=8,
-            learning_rate=2e-3,
-            patience=3,
-            n_photo_crops=256,
-            n_unlabeled=512,
-            n_test=96,
-        )
-    # COCO val2017 has 5,000 photos: keep 4,000 of them for training.
-    return Recipe(
-        **{**common, "n_val": min(chosen.n_val, 500)},
-        n_test=min(chosen.n_test, 500),
-        steps=20_000,
-        epochs=chosen.epochs,
-        learning_rate=1e-3,
-        patience=8,
-        n_photo_crops=0,
-        n_unlabeled=0,
-        pool="coco_val2017",
-    )
+    if not quick or standard.steps <= QUICK_STEPS:
+        return standard
+    return dataclasses.replace(standard, steps=QUICK_STEPS, epochs=min(standard.epochs, 10))
