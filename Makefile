@@ -9,7 +9,7 @@ export SSL_KERAS_PROFILE ?= smoke
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test unit nbval lint format clean
+.PHONY: install run test unit quick nbval lint format clean
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ test: install
 
 unit: install
 	$(PY) -m pytest tests
+
+quick: install
+	$(PY) -m pytest tests -m "not slow"
 
 nbval: install
 	$(PY) -m pytest notebooks --nbval --sanitize-with tests/sanitize.cfg -p tests.nbval_hooks

@@ -62,6 +62,24 @@ def mvtec_root(tmp_path_factory):
     return synthetic.mvtec_like(root, n_train=6, n_test_good=3, n_test_defect=2, size=32, seed=1)
 
 
+@pytest.fixture(scope="session")
+def sets(tmp_path_factory) -> dict[str, Path]:
+    """Small generated sets the loaders read (pets, street, carla, mvtec, coco), built once;
+    a test that moves a file puts it back."""
+    from ssl_keras.datasets import synthetic
+
+    base = tmp_path_factory.mktemp("synthetic")
+    return {
+        "pets": synthetic.toy_pets(base / "pets", 6, 3, 5, size=48, seed=0),
+        "street": synthetic.street_scenes(base / "street", 6, 3, 3, (72, 96), 0, color_labels=True),
+        "carla": synthetic.carla_scenes(base / "carla", 5, (72, 96), 0),
+        "mvtec": synthetic.mvtec_like(
+            base / "mvtec", n_train=5, n_test_good=3, n_test_defect=2, size=64, seed=0
+        ),
+        "coco": synthetic.coco_instances(base / "coco", 6, 5, (64, 80), 0),
+    }
+
+
 @pytest.fixture
 def image_folder(tmp_path):
     """A folder with one image file per supported format (:func:`tests._data.write_image_folder`)."""
@@ -105,3 +123,26 @@ def tiny_unet():
 
     keras.utils.set_random_seed(1)
     return models.unet((None, None, 3), depth=3, base_filters=4)
+
+
+@pytest.fixture(scope="module")
+def vgg16_weights_file(tmp_path_factory) -> Path:
+    """A local VGG16 (no top) weights file, random weights: what a test can have offline."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    path = tmp_path_factory.mktemp("vgg16") / "vgg16.weights.h5"
+    keras.applications.VGG16(include_top=False, weights=None).save_weights(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean():
+    """Two float32 colour images (2, 48, 40, 3) in [0.2, 0.8], mirror images of each other."""
+    import numpy as np
+
+    # smooth shapes plus texture, so denoisers have something to keep
+    y, x = np.mgrid[0:48, 0:40] / 40.0
+    base = 0.5 + 0.3 * np.sin(6 * x) * np.cos(4 * y)
+    image = np.stack([base, base[::-1], np.full_like(base, 0.4)], -1).astype(np.float32)
+    return np.stack([image, image[:, ::-1]])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ssl_keras import anomaly
+
+pytestmark = pytest.mark.slow
 
 
 def test_pretext_training_on_fewer_images_than_a_batch_returns(mvtec_root, deadline):

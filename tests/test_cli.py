@@ -85,6 +85,7 @@ def test_help_lists_commands_and_options(capsys):
     assert cli.main([]) == 2
 
 
+@pytest.mark.slow
 def test_segment_folder_writes_outputs_at_original_size(tiny_model, images, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, _ = _run(
@@ -110,6 +111,7 @@ def test_segment_folder_writes_outputs_at_original_size(tiny_model, images, tmp_
     assert segmentation.binary_scores(wide, truth)["dice"][0] > 0.8
 
 
+@pytest.mark.slow
 def test_threshold_and_no_postprocess(tiny_model, images, tmp_path, capsys):
     source = images / "wide.png"
     fractions = {}
@@ -165,6 +167,7 @@ def _error(argv: list[str], capsys) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_error_paths(tiny_model, images, tmp_path, capsys):
     out = tmp_path / "out"
     message = _error(
@@ -196,6 +199,7 @@ def test_error_paths(tiny_model, images, tmp_path, capsys):
     assert not out.exists()  # nothing is written when the inputs are wrong
 
 
+@pytest.mark.slow
 def test_images_too_small_to_segment_are_refused_by_name(tiny_model, tmp_path, capsys):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -242,6 +246,7 @@ def test_unexpected_model_shapes(images, tmp_path, capsys):
     assert not list((tmp_path / "o").glob(".*partial*"))
 
 
+@pytest.mark.slow
 def test_console_script(tiny_model, images, tmp_path):
     script = Path(sys.executable).with_name("ssl-keras")
     if not script.is_file():

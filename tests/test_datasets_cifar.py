@@ -103,17 +103,3 @@ def test_cifar_refuses_pickled_code(tmp_path, monkeypatch, no_network):
     with pytest.raises(ValueError, match="not a CIFAR batch.*refusing to load .*print"):
         download.cifar_cats_turtles(tmp_path / "ct")
     assert not (tmp_path / "ct" / ".complete").exists()
-
-
-def test_keras_homes_follow_keras_get_file(monkeypatch, tmp_path):
-    """$KERAS_HOME first (writable, even before Keras creates it); /tmp/.keras after it when
-    it cannot be written — where the VGG16 weights and CIFAR batches are looked up."""
-    from ssl_keras import colorization, paths
-
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    assert paths.keras_homes() == [tmp_path / "keras"]
-    assert colorization.keras_cache_dir() == tmp_path / "keras" / "models"
-    monkeypatch.setattr(paths.os, "access", lambda path, mode: False)
-    homes = paths.keras_homes()
-    assert homes[0] == tmp_path / "keras" and homes[1].name == ".keras" and len(homes) == 2
-    assert colorization.keras_cache_dir() == homes[1] / "models"

@@ -57,3 +57,16 @@ def test_mvtec_like_writes_tiers_in_file_order(tmp_path):
         for path in sorted((root / "weave" / "ground_truth" / "hole").glob("*_mask.png"))
     ]
     assert len(areas) == 6 and min(areas[:2]) > max(areas[4:])  # obvious holes are larger
+
+
+def test_mvtec_like_layout(sets):
+    root = sets["mvtec"]
+    for category, defects in synthetic.mvtec.DEFECTS.items():
+        assert len(list((root / category / "train" / "good").iterdir())) == 5
+        for defect in defects:
+            masks = sorted((root / category / "ground_truth" / defect).iterdir())
+            assert [m.name for m in masks] == ["000_mask.png", "001_mask.png"]
+            values = cv2.imread(str(masks[0]), cv2.IMREAD_UNCHANGED)
+            assert set(np.unique(values).tolist()) == {0, 255}
+    weave = cv2.imread(str(root / "weave" / "train" / "good" / "000.png"), cv2.IMREAD_UNCHANGED)
+    assert weave.ndim == 2  # a grayscale category, like MVTec's grid

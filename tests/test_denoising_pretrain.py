@@ -22,6 +22,7 @@ def test_denoiser_starts_as_the_identity():
     np.testing.assert_allclose(model.predict(images, verbose=0), images, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_pretrain_saves_artifacts_and_load_or_pretrain_reuses_them(home, capsys, monkeypatch):
     folder = home / "artifacts" / "denoiser"
     split_seeds = []
@@ -79,6 +80,7 @@ def _retrained(capsys) -> tuple[str, list[str]]:
     return restored, out
 
 
+@pytest.mark.slow
 def test_load_or_pretrain_rebuilds_missing_artifacts_in_one_line(home, capsys):
     folder = home / "elsewhere"
     model = _load_with_recipe(folder, TINY)
@@ -88,6 +90,7 @@ def test_load_or_pretrain_rebuilds_missing_artifacts_in_one_line(home, capsys):
     assert isinstance(model, keras.Model)
 
 
+@pytest.mark.slow
 def test_load_or_pretrain_falls_back_on_the_quick_recipe(home, capsys):
     folder = home / "fresh_vm"
     short = dataclasses.replace(TINY, steps=2, epochs=1)
@@ -112,6 +115,7 @@ def test_load_or_pretrain_falls_back_on_the_quick_recipe(home, capsys):
     assert out == ["Loaded the pretrained denoiser (smoke recipe) from fresh_vm."], out
 
 
+@pytest.mark.slow
 def test_training_batches_and_compile_follow_the_recipe(tmp_path):
     tiny = dataclasses.replace(TINY, patch_size=8, steps=10)
     files = crops.photo_crops(tmp_path / "crops", n=12, size=16, seed=0).glob("*.png")
@@ -132,6 +136,7 @@ def test_training_batches_and_compile_follow_the_recipe(tmp_path):
     assert np.isfinite(first) and model.optimizer.iterations.numpy() == 4
 
 
+@pytest.mark.slow
 def test_pretraining_a_pool_smaller_than_one_batch_returns(home, deadline):
     small = dataclasses.replace(TINY, batch_size=64, steps=2, epochs=1)  # 12 training images
     with deadline(240):

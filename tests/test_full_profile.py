@@ -59,7 +59,10 @@ from ssl_keras import (  # noqa: E402
 )
 from ssl_keras.datasets import camvid, coco, denoise_sets, download, mvtec, palettes  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*has no published checksum:UserWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:.*has no published checksum:UserWarning"),
+]
 
 BATCH = 2  # the only size cut besides the step count: full-profile models, tiny batches
 FULL = profiles.FULL

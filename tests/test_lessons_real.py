@@ -125,6 +125,7 @@ def test_check_record_names_what_is_missing():
         frame.check_record(record)
 
 
+@pytest.mark.slow
 def test_lesson_04_record_and_json(tmp_path, sample):
     context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     record = frame.run_lesson("04", context, config=TINY)

@@ -62,6 +62,7 @@ def _context(data: Path, tmp_path: Path, minutes: float = 0.1) -> frame.Context:
         ("02-colour", "Kodak24", 6, {"Kodak24": 2}),
     ],
 )
+@pytest.mark.slow
 def test_lesson_02_record(data, tmp_path, name, headline, trained, tested):
     record = frame.run_lesson(name, _context(data, tmp_path), config=TINY)
     frame.check_record(record)

@@ -108,6 +108,7 @@ def test_constant_colour_and_scores(sample):
         lesson05.scores(gray[:2], kodak)
 
 
+@pytest.mark.slow
 def test_lesson_05_record_and_json(tmp_path, sample, capsys):
     context = frame.Context(sample, 0.5, (0, 1), tmp_path / "work")
     record = frame.run_lesson("05", context, config=TINY)

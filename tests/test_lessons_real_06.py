@@ -87,6 +87,7 @@ def test_random_tiles_are_seeded_crops_of_each_image():
         grid.random_tiles(images, 9, 3)
 
 
+@pytest.mark.slow
 def test_lesson_06_record_and_json(tmp_path, sample):
     context = frame.Context(sample, 0.2, (0, 1), tmp_path / "work")
     record = frame.run_lesson("06", context, config=TINY)

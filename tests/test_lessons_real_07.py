@@ -112,6 +112,7 @@ def test_native_confusion_of_a_constant_model_is_the_majority_baseline(data):
     assert matrix.sum() == 3 * NATIVE[0] * (NATIVE[1] - 2)  # void columns not counted
 
 
+@pytest.mark.slow
 def test_lesson_07_record_on_a_tiny_camvid_folder(data, tmp_path):
     config = camvid.CamVidConfig(
         size=(12, 16),

@@ -175,6 +175,7 @@ def test_colour_edge_baseline_rejects_bad_inputs():
         coco.colour_edge_baseline(images, np.zeros_like(masks), (0.5,))
 
 
+@pytest.mark.slow
 def test_lesson_08_record_and_json(tmp_path, sample, capsys):
     context = frame.Context(sample, 1.0, (0, 1), tmp_path / "work")
     record = frame.run_lesson("08", context, config=TINY)

@@ -116,6 +116,7 @@ def test_save_load_round_trip(tmp_path, kwargs):
     assert momenta == {kwargs.get("bn_momentum", 0.99)}
 
 
+@pytest.mark.slow
 def test_training_steps_reduce_loss():
     keras.utils.set_random_seed(0)
     model = models.unet((32, 32, 3), depth=2, **TINY)

@@ -84,6 +84,7 @@ def test_load_encoder_weights_rejects_other_configurations(tiny_unet, kwargs, me
     assert "base_filters=4" in str(info.value)  # names both configurations
 
 
+@pytest.mark.slow
 def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():
     keras.utils.set_random_seed(2)
     base = models.unet((32, 32, 3), depth=2, **TINY)

@@ -37,6 +37,7 @@ def test_unet_copies_the_pretrained_encoder_and_is_seeded():
         segmentation.unet((16, 16, 3), 5, depth=2, base_filters=4, seed=-1)
 
 
+@pytest.mark.slow
 def test_restart_replays_a_fresh_run_without_recompiling():
     images = np.random.default_rng(0).random((8, 16, 16, 3), dtype=np.float32)
     masks = np.random.default_rng(1).integers(0, 3, (8, 16, 16, 1)).astype(np.int32)

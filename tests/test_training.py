@@ -35,6 +35,7 @@ def test_xla_left_to_keras_off_on_cpu(determinism, deterministic):
     assert training.compile_model(tiny_unet(), loss="mse", jit_compile=True).jit_compile is True
 
 
+@pytest.mark.slow
 def test_compiled_model_trains(determinism):
     determinism(False)
     model = training.compile_model(tiny_unet(), loss="mse", steps_per_execution=2)

@@ -15,6 +15,7 @@ TINY = dataclasses.replace(
 )
 
 
+@pytest.mark.slow
 def test_constant_answers_score_one_half_balanced():
     # Identical images: every arm can only give one answer for all test images.
     x = np.full((8, 16, 16, 3), 0.5, np.float32)
@@ -106,6 +107,7 @@ def test_augmenter_keeps_shape_and_range_and_is_identity_at_inference():
     np.testing.assert_array_equal(np.asarray(augment(images, training=False)), images)
 
 
+@pytest.mark.slow
 def test_label_efficiency_rows_are_seeded_and_record_the_restored_epoch():
     rng = np.random.default_rng(0)
     x = rng.random((16, 16, 16, 3), dtype=np.float32)
@@ -144,6 +146,7 @@ def test_label_efficiency_rows_are_seeded_and_record_the_restored_epoch():
         )
 
 
+@pytest.mark.slow
 def test_label_efficiency_with_fewer_images_than_a_batch_returns(deadline):
     rng = np.random.default_rng(1)
     x = rng.random((6, 16, 16, 3), dtype=np.float32)

@@ -1,9 +1,10 @@
-"""The street-scene generator: colors tied to classes, layouts that vary."""
+"""Tests of ssl_keras.datasets.synthetic.street: SegNet layout, class colors, varied scenes."""
 
 from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 import skimage.color
@@ -74,3 +75,22 @@ def test_layouts_vary(scenes):
 def test_marker_records_the_generator_version(tmp_path):
     root = synthetic.street_scenes(tmp_path / "s", 1, 1, 1, (48, 64))
     assert json.loads((root / ".complete.json").read_text())["version"] == street.VERSION
+
+
+def test_street_scenes_layout(sets):
+    root = sets["street"]
+    for split, count in (("train", 6), ("val", 3), ("test", 3)):
+        lines = (root / f"{split}.txt").read_text().splitlines()
+        assert len(lines) == count
+        assert (
+            lines[0].startswith(f"/SegNet/CamVid/{split}/")
+            and f" /SegNet/CamVid/{split}annot/" in lines[0]
+        )
+    label = cv2.imread(str(next((root / "trainannot").iterdir())), cv2.IMREAD_UNCHANGED)
+    assert label.ndim == 2 and label.dtype == np.uint8 and label.max() <= 11
+    labels = np.concatenate(
+        [cv2.imread(str(p), cv2.IMREAD_UNCHANGED).ravel() for p in (root / "trainannot").iterdir()]
+    )
+    assert {0, 1, 3, 4, 8}.issubset(
+        set(np.unique(labels).tolist())
+    )  # sky, building, road, pavement, car

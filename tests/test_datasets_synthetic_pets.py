@@ -1,5 +1,4 @@
-"""The toy pets carry what tells real cats from turtles — coat and shell texture, parts —
-and neither color nor brightness gives the class away."""
+"""Tests of ssl_keras.datasets.synthetic.pets: texture and shape tell the class, color does not."""
 
 from __future__ import annotations
 
@@ -44,6 +43,7 @@ def test_color_and_brightness_do_not_tell_the_classes(rendered):
         assert gray[labels == label].mean() >= 0.1, gray[labels == label].mean()
 
 
+@pytest.mark.slow
 def test_texture_and_parts_tell_the_classes(rendered):
     """Gradient-orientation histograms (HOG, a classical texture and part descriptor) with a
     linear classifier separate the classes; raw pixels with the same classifier do not."""
@@ -84,3 +84,36 @@ def test_version_bump_regenerates_old_sets(tmp_path):
     paths, labels, names = classfolders.class_folder_files(root / "train")
     assert names == ["cat", "turtle"] and np.bincount(labels).tolist() == [2, 2]
     assert len(list((root / "unlabeled").glob("*.png"))) == 3  # the denoiser's pool layout
+
+
+def test_toy_pets_are_not_linearly_separable_on_raw_pixels(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    root = synthetic.toy_pets(
+        tmp_path / "pets", n_train=150, n_test=75, n_unlabeled=0, size=64, seed=3
+    )
+
+    def load(split):
+        paths, labels, _ = classfolders.class_folder_files(root / split)
+        pixels = np.stack([cv2.imread(p).reshape(-1) for p in paths]).astype(np.float32) / 255
+        return pixels, np.array(labels)
+
+    (x_train, y_train), (x_test, y_test) = load("train"), load("test")
+    model = LogisticRegression(C=0.01, max_iter=200).fit(x_train, y_train)
+    assert model.score(x_test, y_test) <= 0.75
+
+
+def test_toy_pet_shapes_carry_the_class():
+    """Silhouettes alone (no background, pose or color) separate the classes: the task is
+    learnable from shape, which a CNN can extract and a raw-pixel linear model cannot."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    x, y = [], []
+    for i in range(160):
+        _, alpha = (pets.draw_cat if i % 2 == 0 else pets.draw_turtle)(rng, 64)
+        x.append(cv2.resize(alpha, (32, 32), interpolation=cv2.INTER_AREA).reshape(-1))
+        y.append(i % 2)
+    x, y = np.array(x), np.array(y)
+    model = LogisticRegression(max_iter=500).fit(x[:100], y[:100])
+    assert model.score(x[100:], y[100:]) >= 0.95

@@ -1,3 +1,7 @@
+"""Tests of ssl_keras.datasets.oxford_pets: trimaps, species and breed labels, quirks."""
+
+from __future__ import annotations
+
 import numpy as np
 import pytest
 from PIL import Image
