@@ -210,6 +210,11 @@ def overlay(
 
     Pixels of ``skip_class`` (background, 0 by default; ``None`` blends every class) keep
     the image; with ``outline`` the borders of non-skipped regions are drawn opaque.
+
+    Not scikit-image's ``label2rgb`` / ``mark_boundaries``: ``label2rgb`` turns an RGB
+    underlay gray and hands out its colours by the order of the labels present (so class 3
+    changes colour from image to image), and ``mark_boundaries`` draws every border in one
+    colour; here the image keeps its colours and class c is ``palette[c]`` everywhere.
     """
     check_range(alpha, "alpha", 0.0, 1.0)
     pixels = _rgb(image)

@@ -19,7 +19,11 @@ def roc_curves(
     title: str | None = None,
     ax: plt.Axes | None = None,
 ) -> plt.Figure:
-    """ROC curves, one per ``{label: (scores, labels 0/1)}``, with the AUROC in the legend."""
+    """ROC curves, one per ``{label: (scores, labels 0/1)}``, with the AUROC in the legend.
+
+    Drawn from ``sklearn.metrics.roc_curve`` rather than ``RocCurveDisplay``, whose legend
+    rounds the AUC to two decimals; notebook 06 compares AUROCs in the third.
+    """
     from sklearn.metrics import roc_auc_score, roc_curve
 
     if not curves:

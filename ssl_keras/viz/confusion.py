@@ -29,7 +29,11 @@ def confusion_matrix_plot(
     """Heatmap of a confusion matrix (rows = truth, columns = prediction); with ``normalize``
     each row is divided by its total, so the diagonal is the per-class recall (the colours);
     ``annotate`` (default: up to 12 classes) writes each cell's count into it, and its share of
-    the row as a percentage when there are at most 4 classes."""
+    the row as a percentage when there are at most 4 classes.
+
+    Not ``sklearn.metrics.ConfusionMatrixDisplay``: it colours and writes the same numbers,
+    while this plot colours the row shares (recall) and writes the counts behind them.
+    """
     counts = np.asarray(confusion, dtype=np.float64)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ValueError(f"confusion must be a square matrix, got shape {counts.shape}.")
