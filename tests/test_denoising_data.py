@@ -26,20 +26,6 @@ def _pool(n_photos: int = 6, crops_per_photo: int = 10, n_single: int = 60) -> l
     return files + [f"pets/unlabeled/{i:05d}.png" for i in range(n_single)]
 
 
-def test_source_photo_reads_crop_names():
-    assert crops.source_photo("data/photo_crops_64/00003_coffee.png") == "coffee"
-    assert crops.source_photo("00012_hubble_deep_field.png") == "hubble_deep_field"
-    assert crops.source_photo("pets/unlabeled/00003.png") is None
-    assert crops.source_photo("my_photos/IMG_0001.jpg") is None
-
-
-def test_photo_crops_name_their_photograph(tmp_path):
-    root = crops.photo_crops(tmp_path / "crops", n=6, size=16, seed=1, names=("coffee", "moon"))
-    files = sorted(p.name for p in root.glob("*.png"))
-    assert [f[:5] for f in files] == [f"{i:05d}" for i in range(6)]
-    assert {crops.source_photo(f) for f in files} <= {"coffee", "moon"}
-
-
 def test_pool_sources_group_crops_by_photograph():
     files = _pool(n_photos=2, crops_per_photo=2, n_single=2)
     sources = denoising.pool_sources(files)
