@@ -193,14 +193,14 @@ SMOKE = Profile(
         # pretext stream from SEED = 0…4.
         seed_sd=SeedSpread(
             (
-                ("weave/overall", 0.020),
-                ("weave/obvious", 0.006),
-                ("weave/subtle", 0.044),
-                ("cap/overall", 0.042),
-                ("cap/obvious", 0.018),
-                ("cap/subtle", 0.080),
+                ("weave/overall", 0.030),
+                ("weave/obvious", 0.003),
+                ("weave/subtle", 0.072),
+                ("cap/overall", 0.035),
+                ("cap/obvious", 0.034),
+                ("cap/subtle", 0.088),
             ),
-            measured_on="2-core AMD EPYC, seeds 0-4",
+            measured_on="2-core Intel Xeon with AMX, float32, seeds 0-4",
         ),
     ),
     segmentation=Segmentation(epochs=8, patience=3, study_labeled=32, study_epochs=6),
