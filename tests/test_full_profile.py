@@ -325,7 +325,11 @@ def test_03_feature_heatmaps_full_path(rehearsal, rt, monkeypatch, tmp_path, cap
     # The quick recipe (2,000 steps) cut to 2, its validation/test pools to what the COCO
     # sample holds, its batch to BATCH and its checkpoints to one; the model sizes stay.
     monkeypatch.setattr("ssl_keras.denoising.recipes.QUICK_STEPS", 2)
-    cut = dataclasses.replace(rt.profile, batch_size=BATCH, epochs=1, n_val=2, n_test=2)
+    cut = dataclasses.replace(
+        rt.profile,
+        batch_size=BATCH,
+        denoising=dataclasses.replace(rt.profile.denoising, epochs=1, n_val=2, n_test=2),
+    )
     quick = denoising.recipe(cut, quick=True)
     assert (quick.profile, quick.steps, quick.pool) == ("full", 2, "coco_val2017")
     assert (quick.image_size, quick.patch_size) == (FULL.image_size, FULL.image_size // 2)
