@@ -263,7 +263,7 @@ def main() -> None:
     rt = runtime.setup(seed=42, deterministic=False, profile="smoke", verbose=False)
     print(
         f"{os.cpu_count()} CPU cores, TF {tf.__version__}, Keras {keras.__version__}, "
-        f"{rt.device}, profile {rt.profile.name}, {args.batches} pipeline batches, "
+        f"{rt.device}, {rt.precision}, profile {rt.profile.name}, {args.batches} pipeline batches, "
         f"{args.steps} training steps, goal: pipeline ≥ {GOAL:.0f}× training",
         flush=True,
     )
@@ -279,7 +279,11 @@ def main() -> None:
             f"{r['ratio']:>6.1f}×  {'yes' if r['goal_met'] else 'no':>8}"
         )
     if args.json:
-        setting = {"cpu_count": os.cpu_count(), "tensorflow": tf.__version__}
+        setting = {
+            "cpu_count": os.cpu_count(),
+            "tensorflow": tf.__version__,
+            "precision": rt.precision,
+        }
         setting.update(batches=args.batches, steps=args.steps, goal_ratio=GOAL)
         with open(args.json, "w") as handle:
             json.dump({**setting, "rows": rows}, handle, indent=2)
