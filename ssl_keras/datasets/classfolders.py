@@ -137,8 +137,7 @@ def class_folder_dataset(
     shape = (height, width)
 
     def load(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        image = resizing.to_size(image_files.read_image(path), shape, mode)
-        return tf.clip_by_value(image, 0.0, 1.0), label
+        return resizing.to_size(image_files.read_image(path), shape, mode), label  # in [0, 1]
 
     ds = ds.map(load, num_parallel_calls=AUTOTUNE)
     if on_error == "warn":

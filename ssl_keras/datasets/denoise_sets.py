@@ -60,7 +60,6 @@ def denoise_dataset(
     )
     if size is not None:
         ds = resizing.map_to_size(ds, check_size(size), mode, pipelines.element_seeds(seed))
-        ds = ds.map(lambda x: tf.clip_by_value(x, 0.0, 1.0), num_parallel_calls=AUTOTUNE)
     if gray:
         ds = ds.map(to_gray, num_parallel_calls=AUTOTUNE)
     return ds
