@@ -1,8 +1,10 @@
-"""Pretext tasks beside the lessons' own: rotation prediction and masked-patch inpainting.
+"""Pretext tasks compared on one encoder: rotation prediction and masked-patch inpainting,
+the lessons' own three on a shared budget, and the linear probe that scores them.
 
 Notebooks 02 (denoising), 05 (colorization) and 06 (CutPaste) each teach one pretext task
-in their own package. The two here complete the set that notebook 09 compares on one
-encoder, one unlabeled pool and one step budget:
+in their own package. ``rotation`` and ``inpainting`` complete the set that notebook 09
+compares on one encoder, one unlabeled pool and one step budget (``tasks``), read out by
+one downstream protocol (``probe``):
 
 =============  ==================================================================================
 module         holds
@@ -12,13 +14,17 @@ module         holds
 ``inpainting`` masked patches: ``patch_mask``, ``hide_patches``, ``masked_example``,
                ``masked_batches`` (hidden, clean, loss weights), ``inpainting_model`` (a U-Net),
                ``hidden_psnr``
+``tasks``      ``TASKS``, ``PretextBudget``, ``pretext_batches``, ``pretext_network``,
+               ``train_pretext`` (→ the U-Net whose encoder it trained), ``untrained_unet``,
+               ``load_or_train`` (cached in a folder), ``gray_and_ab``
+``probe``      ``encoder_features``, ``linear_probe``, ``probe_study``, ``ranking``
 =============  ==================================================================================
 
-Both generate their examples per batch inside ``tf.data`` from seeds (nothing per image in
-Python), and both train through :func:`ssl_keras.training.compile_model`.
+Every task generates its examples per batch inside ``tf.data`` from seeds (nothing per
+image in Python) and trains through :func:`ssl_keras.training.compile_model`.
 """
 
-from ssl_keras.pretext import inpainting, rotation
+from ssl_keras.pretext import inpainting, probe, rotation, tasks
 from ssl_keras.pretext.inpainting import (
     hidden_psnr,
     hide_patches,
@@ -27,15 +33,42 @@ from ssl_keras.pretext.inpainting import (
     masked_example,
     patch_mask,
 )
+from ssl_keras.pretext.probe import encoder_features, linear_probe, probe_study, ranking
 from ssl_keras.pretext.rotation import (
     N_ROTATIONS,
     rotate_all,
     rotation_dataset,
     rotation_model,
 )
+from ssl_keras.pretext.tasks import (
+    TASKS,
+    PretextBudget,
+    check_task,
+    gray_and_ab,
+    load_or_train,
+    pretext_batches,
+    pretext_network,
+    train_pretext,
+    untrained_unet,
+)
 
 __all__ = [
     "N_ROTATIONS",
+    "TASKS",
+    "PretextBudget",
+    "check_task",
+    "encoder_features",
+    "gray_and_ab",
+    "linear_probe",
+    "load_or_train",
+    "pretext_batches",
+    "pretext_network",
+    "probe",
+    "probe_study",
+    "ranking",
+    "tasks",
+    "train_pretext",
+    "untrained_unet",
     "hidden_psnr",
     "hide_patches",
     "inpainting",

@@ -1,0 +1,264 @@
+"""Five pretext tasks on one encoder, one unlabeled pool and one step budget.
+
+Each task trains the encoder of the same U-Net (:func:`ssl_keras.models.unet`, the same
+depth and widths) for the same number of optimizer steps on batches of the same size drawn
+from the same images; only what the network is asked to do differs:
+
+==============  ======================================  ==========================================
+task            input → target                          the lesson it comes from
+==============  ======================================  ==========================================
+denoising       image + Gaussian noise → image          02 (residual U-Net, mean squared error)
+colorization    gray image → its Lab ``ab`` / 100       05 (a U-Net backbone, mean absolute error)
+cutpaste        normal / cut-paste / scar → its class   06 (the 3-class pretext, cross-entropy)
+rotation        image turned by k·90° → k               RotNet (:mod:`~ssl_keras.pretext.rotation`)
+inpainting      image with hidden patches → image       context encoder / MAE
+                                                        (:mod:`~ssl_keras.pretext.inpainting`)
+==============  ======================================  ==========================================
+
+The classifier tasks (cutpaste, rotation) put their head on the U-Net's encoder
+(:func:`ssl_keras.models.encoder_from` shares the layers), so every task returns a U-Net
+whose encoder it trained, and the downstream study cuts the features out of all of them the
+same way. The decoder of a classifier task's U-Net is never trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ssl_keras import anomaly, color, image_files, models, pipelines, runtime, training
+from ssl_keras._checks import check_int
+from ssl_keras.pretext.inpainting import masked_batches
+from ssl_keras.pretext.rotation import N_ROTATIONS, rotation_dataset
+
+TASKS = ("denoising", "colorization", "cutpaste", "rotation", "inpainting")
+AB_SCALE = 100.0  # Lab a and b lie within about ±100: the colorization target is ab / 100
+
+
+@dataclasses.dataclass(frozen=True)
+class PretextBudget:
+    """What every pretext task gets: ``steps`` Adam steps (``learning_rate``, cosine decay)
+    on batches of ``batch_size`` examples, logged over ``epochs`` equal parts, training the
+    encoder of a U-Net of ``depth`` levels starting at ``base_filters`` channels.
+    ``sigma`` is the denoising task's noise level (of [0, 1] images); ``patch`` and
+    ``ratio`` are the inpainting task's patch side and hidden share."""
+
+    steps: int = 400
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    epochs: int = 4
+    depth: int = 3
+    base_filters: int = 16
+    sigma: float = 25 / 255
+    patch: int = 8
+    ratio: float = 0.5
+
+    def __post_init__(self):
+        for field in ("steps", "batch_size", "epochs", "depth", "base_filters", "patch"):
+            check_int(getattr(self, field), f"PretextBudget.{field}")
+        if self.batch_size % N_ROTATIONS:
+            raise ValueError(
+                f"PretextBudget.batch_size must be a multiple of {N_ROTATIONS} (rotation "
+                f"prediction shows each image in its four rotations), got {self.batch_size}."
+            )
+        if self.steps % self.epochs:
+            raise ValueError(
+                f"PretextBudget.steps ({self.steps}) must split into {self.epochs} equal epochs."
+            )
+        for field in ("learning_rate", "sigma"):
+            if not float(getattr(self, field)) > 0:
+                raise ValueError(
+                    f"PretextBudget.{field} must be > 0, got {getattr(self, field)!r}."
+                )
+        if not 0.0 < float(self.ratio) < 1.0:
+            raise ValueError(f"PretextBudget.ratio must be in (0, 1), got {self.ratio!r}.")
+
+
+def check_task(task: str) -> str:
+    """``task`` if it is one of :data:`TASKS`, else ``ValueError`` listing them."""
+    if task not in TASKS:
+        raise ValueError(f"Unknown pretext task {task!r}; use one of {', '.join(TASKS)}.")
+    return task
+
+
+def _check_images(images) -> np.ndarray:
+    array = np.asarray(images)
+    if (
+        array.ndim != 4
+        or array.shape[-1] != 3
+        or array.shape[1] != array.shape[2]
+        or not np.issubdtype(array.dtype, np.floating)
+    ):
+        raise ValueError(
+            "images must be float (N, S, S, 3) RGB arrays in [0, 1] with square sides, got "
+            f"shape {array.shape} and dtype {array.dtype}."
+        )
+    if len(array) == 0:
+        raise ValueError("images is empty: pass the unlabeled pool.")
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError(
+            f"images must lie in [0, 1], got values in [{array.min():.3g}, {array.max():.3g}]; "
+            "divide 8-bit images by 255."
+        )
+    return array.astype(np.float32)
+
+
+def gray_and_ab(images) -> tuple[tf.Tensor, tf.Tensor]:
+    """The colorization example of RGB ``images`` (float32 ``(..., 3)`` in [0, 1]): the gray
+    image of their lightness, repeated to three channels (:func:`ssl_keras.color.
+    lightness_to_gray`, so the encoder sees the same kind of input as in the other tasks),
+    and their Lab ``ab`` divided by :data:`AB_SCALE`."""
+    lightness, ab = color.split_lab(images)
+    gray = color.lightness_to_gray(lightness)
+    return tf.concat([gray, gray, gray], axis=-1), ab / AB_SCALE
+
+
+def pretext_batches(task: str, images, budget: PretextBudget, seed: int = 0) -> tf.data.Dataset:
+    """The endless, seeded training batches of ``task`` drawn from ``images`` (float32
+    ``(N, S, S, 3)`` in [0, 1]): ``(input, target)`` pairs, or ``(input, target, weights)``
+    for inpainting."""
+    check_task(task)
+    array = _check_images(images)
+    size = budget.batch_size
+    if task == "cutpaste":
+        return anomaly.pretext_dataset(array, size, seed=seed)
+    if task == "rotation":
+        return rotation_dataset(array, size, seed=seed)
+    if task == "inpainting":
+        return masked_batches(array, size, seed, budget.patch, budget.ratio)
+    clean = tf.data.Dataset.from_tensor_slices(array).repeat()
+    if task == "denoising":
+        return pipelines.noisy_batches(clean, size, "gaussian", budget.sigma, seed, len(array))
+    batches = pipelines.batch(clean, size, len(array), seed, drop_remainder=True, prefetch=False)
+    return batches.map(gray_and_ab, num_parallel_calls=pipelines.AUTOTUNE).prefetch(
+        pipelines.AUTOTUNE
+    )
+
+
+def _unet(task: str, size: int, budget: PretextBudget) -> keras.Model:
+    outputs = {"denoising": (3, None), "colorization": (2, None), "inpainting": (3, "sigmoid")}
+    channels, activation = outputs.get(task, (3, None))
+    unet = models.unet(
+        (size, size, 3),
+        depth=budget.depth,
+        base_filters=budget.base_filters,
+        output_channels=channels,
+        output_activation=activation,
+        residual=task == "denoising",
+        bn_momentum=0.9,
+        name=f"{task}_unet",
+    )
+    if task == "denoising":  # the identity at the start, as 02's denoiser
+        head = unet.get_layer("head")
+        head.kernel.assign(tf.zeros_like(head.kernel))
+    return unet
+
+
+def pretext_network(task: str, size: int, budget: PretextBudget) -> tuple[keras.Model, keras.Model]:
+    """``(model to train, U-Net)`` for ``task`` on ``size × size`` RGB images, built under
+    :func:`ssl_keras.runtime.scope`: the U-Net itself for the image-to-image tasks, a
+    classifier on its shared encoder for cutpaste (3 classes) and rotation (4)."""
+    check_task(task)
+    with runtime.scope():
+        unet = _unet(task, size, budget)
+        if task in ("cutpaste", "rotation"):
+            n_classes = 3 if task == "cutpaste" else N_ROTATIONS
+            model = anomaly.pretext_model(
+                (size, size, 3),
+                encoder=models.encoder_from(unet),
+                n_classes=n_classes,
+                name=f"{task}_classifier",
+            )
+            return model, unet
+    return unet, unet
+
+
+def _loss(task: str):
+    if task in ("cutpaste", "rotation"):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True), ["accuracy"]
+    return ("mean_absolute_error" if task == "colorization" else "mean_squared_error"), None
+
+
+def train_pretext(
+    task: str, images, budget: PretextBudget | None = None, seed: int = 0, verbose: int = 0
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """Train ``task`` on the unlabeled ``images`` (float32 ``(N, S, S, 3)`` in [0, 1]) for
+    exactly ``budget.steps`` steps, seeded by ``seed`` (initial weights and data stream).
+
+    Returns ``(U-Net, history)``: the U-Net whose encoder the task trained (cut it out with
+    :func:`ssl_keras.models.encoder_from`) and the per-epoch training loss (and accuracy for
+    the classifier tasks). Compiled through :func:`ssl_keras.training.compile_model`."""
+    budget = budget or PretextBudget()
+    array = _check_images(images)
+    keras.utils.set_random_seed(seed)
+    model, unet = pretext_network(task, array.shape[1], budget)
+    with runtime.scope(model):
+        schedule = keras.optimizers.schedules.CosineDecay(budget.learning_rate, budget.steps)
+        optimizer = keras.optimizers.Adam(schedule)
+    loss, metrics = _loss(task)
+    training.compile_model(model, optimizer=optimizer, loss=loss, metrics=metrics)
+    with image_files.naming_bad_files():
+        history = model.fit(
+            pretext_batches(task, array, budget, seed),
+            epochs=budget.epochs,
+            steps_per_epoch=budget.steps // budget.epochs,
+            verbose=verbose,
+        )
+    return unet, history.history
+
+
+def untrained_unet(size: int, budget: PretextBudget | None = None, seed: int = 0) -> keras.Model:
+    """The random-initialisation arm: the same U-Net, built with ``seed`` and not trained."""
+    budget = budget or PretextBudget()
+    keras.utils.set_random_seed(seed)
+    with runtime.scope():
+        return _unet("random", size, budget)
+
+
+def _fingerprint(task: str, array: np.ndarray, budget: PretextBudget, seed: int) -> str:
+    digest = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()[:16]
+    settings = dataclasses.asdict(budget) | {"task": task, "seed": seed, "images": digest}
+    settings["shape"] = list(array.shape)
+    return json.dumps(settings, sort_keys=True)
+
+
+def load_or_train(
+    task: str,
+    images,
+    folder: str | os.PathLike,
+    budget: PretextBudget | None = None,
+    seed: int = 0,
+    verbose: int = 0,
+) -> tuple[keras.Model, bool]:
+    """:func:`train_pretext`, cached: ``folder/<task>_seed<seed>.keras`` is reused when its
+    ``.json`` beside it records the same task, seed, budget and images (a hash of their
+    pixels); otherwise the task is trained and both files are written. Returns ``(U-Net,
+    trained now?)``; ``task="random"`` caches :func:`untrained_unet` the same way."""
+    if task != "random":
+        check_task(task)
+    budget = budget or PretextBudget()
+    array = _check_images(images)
+    folder = Path(folder)
+    path = folder / f"{task}_seed{seed}.keras"
+    record = path.with_suffix(".json")
+    wanted = _fingerprint(task, array, budget, seed)
+    if path.is_file() and record.is_file() and record.read_text(encoding="utf-8") == wanted:
+        with runtime.scope():
+            return keras.models.load_model(path), False
+    if task == "random":
+        unet = untrained_unet(array.shape[1], budget, seed)
+    else:
+        unet, _ = train_pretext(task, array, budget, seed, verbose)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{path.name}.{os.getpid()}.partial.keras"
+    unet.save(partial)
+    os.replace(partial, path)  # an interrupted save never leaves a half-written model
+    record.write_text(wanted, encoding="utf-8")
+    return unet, True
