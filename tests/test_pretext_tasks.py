@@ -91,9 +91,31 @@ def test_load_or_train_reuses_only_a_matching_cache(tmp_path):
     assert not list(tmp_path.glob("*.partial*"))
 
 
+@pytest.mark.parametrize("task", pretext.TASKS)
+def test_tasks_train_on_random_crops_and_read_whole_images_later(task):
+    cropped = dataclasses.replace(TINY, crop=8)
+    first = next(iter(pretext.pretext_batches(task, _images(), cropped, seed=0)))
+    again = next(iter(pretext.pretext_batches(task, _images(), cropped, seed=0)))
+    assert first[0].shape == (8, 8, 8, 3)
+    np.testing.assert_array_equal(first[0].numpy(), again[0].numpy())
+    _, unet = pretext.pretext_network(task, 16, cropped)
+    features = pretext.encoder_features(unet, _images(3, size=24))
+    assert features.shape == (3, 2 * 4 * 2**2)  # mean and SD of the bottleneck's channels
+
+
+def test_crops_come_from_the_images():
+    images = np.zeros((4, 16, 16, 3), np.float32)
+    images[:, 4:8, 4:8] = 1.0  # one bright square: crops see it or part of it, or not
+    cropped = dataclasses.replace(TINY, crop=8)
+    clean = next(iter(pretext.pretext_batches("colorization", images, cropped, seed=0)))[0]
+    assert set(np.unique(np.round(clean.numpy(), 4))) <= {0.0, 1.0}
+    assert 0 < clean.numpy().mean() < 1
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        (dict(crop=12), r"multiple of 2\*\*depth = 8"),
         (dict(batch_size=6), "multiple of 4"),
         (dict(steps=5, epochs=2), "equal epochs"),
         (dict(ratio=1.0), "ratio"),
@@ -119,6 +141,11 @@ def test_bad_budgets_are_named(kwargs, message):
 def test_bad_images_are_named(images, message):
     with pytest.raises(ValueError, match=message):
         pretext.pretext_batches("denoising", images, TINY)
+
+
+def test_a_crop_larger_than_the_images_is_named():
+    with pytest.raises(ValueError, match="larger than the images"):
+        pretext.pretext_batches("rotation", _images(), dataclasses.replace(TINY, crop=32))
 
 
 def test_unknown_task_lists_the_known_ones():

@@ -33,7 +33,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ssl_keras import anomaly, color, image_files, models, pipelines, runtime, training
+from ssl_keras import anomaly, color, image_files, models, pipelines, resizing, runtime, training
 from ssl_keras._checks import check_int
 from ssl_keras.pretext.inpainting import masked_batches
 from ssl_keras.pretext.rotation import N_ROTATIONS, rotation_dataset
@@ -47,7 +47,10 @@ class PretextBudget:
     """What every pretext task gets: ``steps`` Adam steps (``learning_rate``, cosine decay)
     on batches of ``batch_size`` examples, logged over ``epochs`` equal parts, training the
     encoder of a U-Net of ``depth`` levels starting at ``base_filters`` channels.
-    ``sigma`` is the denoising task's noise level (of [0, 1] images); ``patch`` and
+    ``crop``: the tasks train on random ``crop × crop`` windows of the images, a new window
+    every time an image is drawn (``None``: whole images); the U-Net takes any size, so its
+    encoder reads whole images downstream, as notebook 02's denoiser does after training on
+    crops. ``sigma`` is the denoising task's noise level (of [0, 1] images); ``patch`` and
     ``ratio`` are the inpainting task's patch side and hidden share."""
 
     steps: int = 400
@@ -59,6 +62,7 @@ class PretextBudget:
     sigma: float = 25 / 255
     patch: int = 8
     ratio: float = 0.5
+    crop: int | None = None
 
     def __post_init__(self):
         for field in ("steps", "batch_size", "epochs", "depth", "base_filters", "patch"):
@@ -79,6 +83,11 @@ class PretextBudget:
                 )
         if not 0.0 < float(self.ratio) < 1.0:
             raise ValueError(f"PretextBudget.ratio must be in (0, 1), got {self.ratio!r}.")
+        if self.crop is not None and check_int(self.crop, "PretextBudget.crop") % 2**self.depth:
+            raise ValueError(
+                f"PretextBudget.crop ({self.crop}) must be a multiple of 2**depth = "
+                f"{2**self.depth}, so the U-Net needs no padding while it trains."
+            )
 
 
 def check_task(task: str) -> str:
@@ -127,13 +136,27 @@ def pretext_batches(task: str, images, budget: PretextBudget, seed: int = 0) -> 
     check_task(task)
     array = _check_images(images)
     size = budget.batch_size
+    images = array
+    if budget.crop is not None:
+        if budget.crop > array.shape[1]:
+            raise ValueError(
+                f"PretextBudget.crop ({budget.crop}) is larger than the images "
+                f"({array.shape[1]}×{array.shape[2]}); lower it or pass crop=None."
+            )
+        # Shuffled, endless, a new window per draw; the tasks then see an endless stream.
+        whole = tf.data.Dataset.from_tensor_slices(array)
+        whole = whole.shuffle(len(array), seed=seed, reshuffle_each_iteration=True).repeat()
+        images = resizing.map_to_size(
+            whole, budget.crop, "random_crop", pipelines.element_seeds(seed + 1)
+        )
     if task == "cutpaste":
-        return anomaly.pretext_dataset(array, size, seed=seed)
+        return anomaly.pretext_dataset(images, size, seed=seed)
     if task == "rotation":
-        return rotation_dataset(array, size, seed=seed)
+        return rotation_dataset(images, size, seed=seed)
     if task == "inpainting":
-        return masked_batches(array, size, seed, budget.patch, budget.ratio)
-    clean = tf.data.Dataset.from_tensor_slices(array).repeat()
+        return masked_batches(images, size, seed, budget.patch, budget.ratio)
+    clean = images if budget.crop is not None else tf.data.Dataset.from_tensor_slices(array)
+    clean = clean.repeat()
     if task == "denoising":
         return pipelines.noisy_batches(clean, size, "gaussian", budget.sigma, seed, len(array))
     batches = pipelines.batch(clean, size, len(array), seed, drop_remainder=True, prefetch=False)
@@ -145,8 +168,9 @@ def pretext_batches(task: str, images, budget: PretextBudget, seed: int = 0) -> 
 def _unet(task: str, size: int, budget: PretextBudget) -> keras.Model:
     outputs = {"denoising": (3, None), "colorization": (2, None), "inpainting": (3, "sigmoid")}
     channels, activation = outputs.get(task, (3, None))
+    side = None if budget.crop is not None else size  # crops in training, whole images later
     unet = models.unet(
-        (size, size, 3),
+        (side, side, 3),
         depth=budget.depth,
         base_filters=budget.base_filters,
         output_channels=channels,
@@ -162,16 +186,18 @@ def _unet(task: str, size: int, budget: PretextBudget) -> keras.Model:
 
 
 def pretext_network(task: str, size: int, budget: PretextBudget) -> tuple[keras.Model, keras.Model]:
-    """``(model to train, U-Net)`` for ``task`` on ``size × size`` RGB images, built under
-    :func:`ssl_keras.runtime.scope`: the U-Net itself for the image-to-image tasks, a
-    classifier on its shared encoder for cutpaste (3 classes) and rotation (4)."""
+    """``(model to train, U-Net)`` for ``task`` on ``size × size`` RGB images (any size when
+    ``budget.crop`` is set), built under :func:`ssl_keras.runtime.scope`: the U-Net itself
+    for the image-to-image tasks, a classifier on its shared encoder for cutpaste (3
+    classes) and rotation (4)."""
     check_task(task)
     with runtime.scope():
         unet = _unet(task, size, budget)
         if task in ("cutpaste", "rotation"):
             n_classes = 3 if task == "cutpaste" else N_ROTATIONS
+            side = None if budget.crop is not None else size
             model = anomaly.pretext_model(
-                (size, size, 3),
+                (side, side, 3),
                 encoder=models.encoder_from(unet),
                 n_classes=n_classes,
                 name=f"{task}_classifier",
