@@ -80,6 +80,34 @@ def image_dataset(
     return ds
 
 
+def image_stream(
+    images, channels: int | None = None, what: str = "image"
+) -> tuple[tf.data.Dataset, int | None]:
+    """``(dataset of single images, count)`` from ``images``: a float ``(N, H, W, C)`` array in
+    [0, 1] (``count`` is N) or a ``tf.data.Dataset`` of ``(H, W, C)`` images, passed through
+    (``count`` is ``None``). ``channels`` fixes C where the caller needs it; ``what`` names the
+    images in the message for an empty array (e.g. ``"defect-free image"``). Bad shapes,
+    dtypes and empty arrays raise ``ValueError``."""
+    if isinstance(images, tf.data.Dataset):
+        spec = images.element_spec
+        if not isinstance(spec, tf.TensorSpec) or spec.shape.rank != 3:
+            raise ValueError(
+                f"images must be a dataset of single (H, W, C) images, got elements {spec}."
+            )
+        return images, None
+    array = np.asarray(images)
+    wrong_channels = channels is not None and array.ndim == 4 and array.shape[-1] != channels
+    if array.ndim != 4 or wrong_channels or not np.issubdtype(array.dtype, np.floating):
+        c = "C" if channels is None else channels
+        raise ValueError(
+            f"images must be a float (N, H, W, {c}) array in [0, 1], got shape {array.shape} "
+            f"and dtype {array.dtype}."
+        )
+    if len(array) == 0:
+        raise ValueError(f"images is empty: pass at least one {what}.")
+    return tf.data.Dataset.from_tensor_slices(array.astype(np.float32)), len(array)
+
+
 def element_seeds(seed: int = 0) -> tf.data.Dataset:
     """An endless dataset of stateless-op seeds, int64 ``(2,)``, to zip with another dataset:
     each new pass over the zipped dataset (each epoch of ``fit``) draws a new sequence, and the

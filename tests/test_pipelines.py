@@ -116,3 +116,28 @@ def test_noisy_batches_are_batch_then_noise(image_folder):
     for got, want in zip(pipelines.to_numpy(noisy), expected, strict=True):
         np.testing.assert_array_equal(got, want)
     assert len(expected[0]) == len(paths) // 3 * 3
+
+
+def test_image_stream_takes_arrays_and_datasets_of_single_images():
+    images = np.random.default_rng(0).random((3, 4, 5, 3))
+    ds, count = pipelines.image_stream(images)
+    assert count == 3 and ds.element_spec.shape == (4, 5, 3)
+    assert ds.element_spec.dtype == tf.float32
+    np.testing.assert_allclose(np.stack(list(ds.as_numpy_iterator())), images, rtol=1e-6)
+    passed, none = pipelines.image_stream(ds)
+    assert passed is ds and none is None
+
+
+@pytest.mark.parametrize(
+    "images, kwargs, message",
+    [
+        (np.zeros((2, 4, 4, 1), np.float32), dict(channels=3), r"\(N, H, W, 3\)"),
+        (np.zeros((2, 4, 4, 3), np.uint8), {}, "float"),
+        (np.zeros((4, 4, 3), np.float32), {}, r"\(N, H, W, C\)"),
+        (np.zeros((0, 4, 4, 3), np.float32), dict(what="good image"), "one good image"),
+        (tf.data.Dataset.from_tensor_slices(np.zeros((4, 4, 4, 3))).batch(2), {}, "single"),
+    ],
+)
+def test_image_stream_names_bad_input(images, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pipelines.image_stream(images, **kwargs)

@@ -289,18 +289,7 @@ def pretext_dataset(
         ``(B, H, W, 1)`` masks with ``with_masks``).
     """
     batch_size = check_int(batch_size, "batch_size")
-    if isinstance(images, tf.data.Dataset):
-        ds, count = images, None
-    else:
-        array = np.asarray(images)
-        if array.ndim != 4 or array.shape[-1] != 3 or not np.issubdtype(array.dtype, np.floating):
-            raise ValueError(
-                f"images must be a float (N, H, W, 3) array in [0, 1], got shape {array.shape} "
-                f"and dtype {array.dtype}."
-            )
-        if len(array) == 0:
-            raise ValueError("images is empty: pass at least one defect-free image.")
-        ds, count = tf.data.Dataset.from_tensor_slices(array.astype(np.float32)), len(array)
+    ds, count = pipelines.image_stream(images, channels=3, what="defect-free image")
     if shuffle:
         ds = ds.shuffle(count or 1024, seed=seed, reshuffle_each_iteration=True)
     if repeat:

@@ -22,7 +22,6 @@ import math
 from collections.abc import Sequence
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from ssl_keras import models, pipelines, runtime
@@ -116,18 +115,7 @@ def masked_batches(
     batch_size = check_int(batch_size, "batch_size")
     check_int(patch, "patch")
     _check_ratio(ratio)
-    if isinstance(images, tf.data.Dataset):
-        ds, count = images, None
-    else:
-        array = np.asarray(images)
-        if array.ndim != 4 or not np.issubdtype(array.dtype, np.floating):
-            raise ValueError(
-                f"images must be a float (N, H, W, C) array in [0, 1], got shape {array.shape} "
-                f"and dtype {array.dtype}."
-            )
-        if len(array) == 0:
-            raise ValueError("images is empty: pass at least one unlabeled image.")
-        ds, count = tf.data.Dataset.from_tensor_slices(array.astype(np.float32)), len(array)
+    ds, count = pipelines.image_stream(images, what="unlabeled image")
     if shuffle:
         ds = ds.shuffle(count or 1024, seed=seed, reshuffle_each_iteration=True)
     if repeat:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from ssl_keras import pipelines
@@ -58,25 +57,10 @@ def rotate_all(images) -> tuple[tf.Tensor, tf.Tensor]:
     return rotated, labels
 
 
-def _as_dataset(images) -> tuple[tf.data.Dataset, int | None]:
-    if isinstance(images, tf.data.Dataset):
-        spec = images.element_spec
-        if not isinstance(spec, tf.TensorSpec) or spec.shape.rank != 3:
-            raise ValueError(
-                f"images must be a dataset of single (H, W, C) images, got elements {spec}."
-            )
-        _check_square(spec.shape, "images")
-        return images, None
-    array = np.asarray(images)
-    if array.ndim != 4 or not np.issubdtype(array.dtype, np.floating):
-        raise ValueError(
-            f"images must be a float (N, H, W, C) array in [0, 1], got shape {array.shape} and "
-            f"dtype {array.dtype}."
-        )
-    if len(array) == 0:
-        raise ValueError("images is empty: pass at least one unlabeled image.")
-    _check_square(array.shape, "images")
-    return tf.data.Dataset.from_tensor_slices(array.astype(np.float32)), len(array)
+def _square_stream(images) -> tuple[tf.data.Dataset, int | None]:
+    ds, count = pipelines.image_stream(images, what="unlabeled image")
+    _check_square(ds.element_spec.shape, "images")
+    return ds, count
 
 
 def rotation_dataset(
@@ -108,7 +92,7 @@ def rotation_dataset(
             f"batch_size must be a multiple of {N_ROTATIONS} (each image comes in its four "
             f"rotations), got {batch_size}; use {N_ROTATIONS * max(1, round(batch_size / 4))}."
         )
-    ds, count = _as_dataset(images)
+    ds, count = _square_stream(images)
     if shuffle:
         ds = ds.shuffle(count or 1024, seed=seed, reshuffle_each_iteration=True)
     if repeat:
