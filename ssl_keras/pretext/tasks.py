@@ -34,9 +34,9 @@ import numpy as np
 import tensorflow as tf
 
 from ssl_keras import anomaly, color, image_files, models, pipelines, resizing, runtime, training
-from ssl_keras._checks import check_int
+from ssl_keras._checks import as_image_tensor, check_int
 from ssl_keras.pretext.inpainting import masked_batches
-from ssl_keras.pretext.rotation import N_ROTATIONS, rotation_dataset
+from ssl_keras.pretext.rotation import N_ROTATIONS, rotation_dataset, rotation_model
 
 TASKS = ("denoising", "colorization", "cutpaste", "rotation", "inpainting")
 AB_SCALE = 100.0  # Lab a and b lie within about ±100: the colorization target is ab / 100
@@ -98,25 +98,17 @@ def check_task(task: str) -> str:
 
 
 def _check_images(images) -> np.ndarray:
-    array = np.asarray(images)
-    if (
-        array.ndim != 4
-        or array.shape[-1] != 3
-        or array.shape[1] != array.shape[2]
-        or not np.issubdtype(array.dtype, np.floating)
-    ):
+    """The unlabeled pool as float32 ``(N, S, S, 3)`` in [0, 1]; dtype, rank and range are
+    checked by :func:`ssl_keras._checks.as_image_tensor`, the square RGB shape here."""
+    array = as_image_tensor(images).numpy()
+    if array.ndim != 4 or array.shape[-1] != 3 or array.shape[1] != array.shape[2]:
         raise ValueError(
             "images must be float (N, S, S, 3) RGB arrays in [0, 1] with square sides, got "
-            f"shape {array.shape} and dtype {array.dtype}."
+            f"shape {array.shape}."
         )
     if len(array) == 0:
         raise ValueError("images is empty: pass the unlabeled pool.")
-    if array.min() < 0.0 or array.max() > 1.0:
-        raise ValueError(
-            f"images must lie in [0, 1], got values in [{array.min():.3g}, {array.max():.3g}]; "
-            "divide 8-bit images by 255."
-        )
-    return array.astype(np.float32)
+    return array
 
 
 def gray_and_ab(images) -> tuple[tf.Tensor, tf.Tensor]:
@@ -134,41 +126,46 @@ def pretext_batches(task: str, images, budget: PretextBudget, seed: int = 0) -> 
     ``(N, S, S, 3)`` in [0, 1]): ``(input, target)`` pairs, or ``(input, target, weights)``
     for inpainting."""
     check_task(task)
-    array = _check_images(images)
-    size = budget.batch_size
-    images = array
-    if budget.crop is not None:
-        if budget.crop > array.shape[1]:
-            raise ValueError(
-                f"PretextBudget.crop ({budget.crop}) is larger than the images "
-                f"({array.shape[1]}×{array.shape[2]}); lower it or pass crop=None."
-            )
-        # Shuffled, endless, a new window per draw; the tasks then see an endless stream.
-        whole = tf.data.Dataset.from_tensor_slices(array)
-        whole = whole.shuffle(len(array), seed=seed, reshuffle_each_iteration=True).repeat()
-        images = resizing.map_to_size(
-            whole, budget.crop, "random_crop", pipelines.element_seeds(seed + 1)
+    return _batches(task, _check_images(images), budget, seed)
+
+
+def _batches(task: str, array: np.ndarray, budget: PretextBudget, seed: int) -> tf.data.Dataset:
+    """:func:`pretext_batches` of a checked pool: one shuffled, endless stream of images (or
+    of random crops of them, a new window per draw) that every task batches and transforms."""
+    if budget.crop is not None and budget.crop > array.shape[1]:
+        raise ValueError(
+            f"PretextBudget.crop ({budget.crop}) is larger than the images "
+            f"({array.shape[1]}×{array.shape[2]}); lower it or pass crop=None."
         )
+    stream = tf.data.Dataset.from_tensor_slices(array)
+    stream = stream.shuffle(len(array), seed=seed, reshuffle_each_iteration=True).repeat()
+    if budget.crop is not None:
+        seeds = pipelines.element_seeds(seed + 1)
+        stream = resizing.map_to_size(stream, budget.crop, "random_crop", seeds)
+    size = budget.batch_size
     if task == "cutpaste":
-        return anomaly.pretext_dataset(images, size, seed=seed)
+        return anomaly.pretext_dataset(stream, size, seed=seed, shuffle=False)
     if task == "rotation":
-        return rotation_dataset(images, size, seed=seed)
+        return rotation_dataset(stream, size, seed=seed, shuffle=False)
     if task == "inpainting":
-        return masked_batches(images, size, seed, budget.patch, budget.ratio)
-    clean = images if budget.crop is not None else tf.data.Dataset.from_tensor_slices(array)
-    clean = clean.repeat()
+        return masked_batches(stream, size, seed, budget.patch, budget.ratio, shuffle=False)
     if task == "denoising":
-        return pipelines.noisy_batches(clean, size, "gaussian", budget.sigma, seed, len(array))
-    batches = pipelines.batch(clean, size, len(array), seed, drop_remainder=True, prefetch=False)
+        return pipelines.noisy_batches(stream, size, "gaussian", budget.sigma, seed)
+    batches = pipelines.batch(stream, size, seed=seed, drop_remainder=True, prefetch=False)
     return batches.map(gray_and_ab, num_parallel_calls=pipelines.AUTOTUNE).prefetch(
         pipelines.AUTOTUNE
     )
 
 
-def _unet(task: str, size: int, budget: PretextBudget) -> keras.Model:
+def _side(size: int, budget: PretextBudget) -> int | None:
+    """The U-Net's input side: any size (``None``) when the tasks train on crops, so the
+    encoder reads whole images later; else the images' side."""
+    return None if budget.crop is not None else size
+
+
+def _unet(task: str, side: int | None, budget: PretextBudget) -> keras.Model:
     outputs = {"denoising": (3, None), "colorization": (2, None), "inpainting": (3, "sigmoid")}
     channels, activation = outputs.get(task, (3, None))
-    side = None if budget.crop is not None else size  # crops in training, whole images later
     unet = models.unet(
         (side, side, 3),
         depth=budget.depth,
@@ -188,21 +185,17 @@ def _unet(task: str, size: int, budget: PretextBudget) -> keras.Model:
 def pretext_network(task: str, size: int, budget: PretextBudget) -> tuple[keras.Model, keras.Model]:
     """``(model to train, U-Net)`` for ``task`` on ``size × size`` RGB images (any size when
     ``budget.crop`` is set), built under :func:`ssl_keras.runtime.scope`: the U-Net itself
-    for the image-to-image tasks, a classifier on its shared encoder for cutpaste (3
-    classes) and rotation (4)."""
+    for the image-to-image tasks, a classifier on its shared encoder for cutpaste (the
+    3-class :func:`ssl_keras.anomaly.pretext_model`) and rotation (:func:`rotation_model`)."""
     check_task(task)
+    side = _side(size, budget)
     with runtime.scope():
-        unet = _unet(task, size, budget)
-        if task in ("cutpaste", "rotation"):
-            n_classes = 3 if task == "cutpaste" else N_ROTATIONS
-            side = None if budget.crop is not None else size
-            model = anomaly.pretext_model(
-                (side, side, 3),
-                encoder=models.encoder_from(unet),
-                n_classes=n_classes,
-                name=f"{task}_classifier",
-            )
-            return model, unet
+        unet = _unet(task, side, budget)
+        encoder = models.encoder_from(unet)
+        if task == "cutpaste":
+            return anomaly.pretext_model((side, side, 3), encoder, name="cutpaste_classifier"), unet
+        if task == "rotation":
+            return rotation_model((side, side, 3), encoder, name="rotation_classifier"), unet
     return unet, unet
 
 
@@ -221,8 +214,11 @@ def train_pretext(
     Returns ``(U-Net, history)``: the U-Net whose encoder the task trained (cut it out with
     :func:`ssl_keras.models.encoder_from`) and the per-epoch training loss (and accuracy for
     the classifier tasks). Compiled through :func:`ssl_keras.training.compile_model`."""
-    budget = budget or PretextBudget()
-    array = _check_images(images)
+    check_task(task)
+    return _train(task, _check_images(images), budget or PretextBudget(), seed, verbose)
+
+
+def _train(task: str, array: np.ndarray, budget: PretextBudget, seed: int, verbose: int):
     keras.utils.set_random_seed(seed)
     model, unet = pretext_network(task, array.shape[1], budget)
     with runtime.scope(model):
@@ -232,7 +228,7 @@ def train_pretext(
     training.compile_model(model, optimizer=optimizer, loss=loss, metrics=metrics)
     with image_files.naming_bad_files():
         history = model.fit(
-            pretext_batches(task, array, budget, seed),
+            _batches(task, array, budget, seed),
             epochs=budget.epochs,
             steps_per_epoch=budget.steps // budget.epochs,
             verbose=verbose,
@@ -245,7 +241,7 @@ def untrained_unet(size: int, budget: PretextBudget | None = None, seed: int = 0
     budget = budget or PretextBudget()
     keras.utils.set_random_seed(seed)
     with runtime.scope():
-        return _unet("random", size, budget)
+        return _unet("random", _side(size, budget), budget)
 
 
 def _fingerprint(task: str, array: np.ndarray, budget: PretextBudget, seed: int) -> str:
@@ -281,7 +277,7 @@ def load_or_train(
     if task == "random":
         unet = untrained_unet(array.shape[1], budget, seed)
     else:
-        unet, _ = train_pretext(task, array, budget, seed, verbose)
+        unet, _ = _train(task, array, budget, seed, verbose)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{path.name}.{os.getpid()}.partial.keras"
     unet.save(partial)
