@@ -1,5 +1,5 @@
-"""Serializable building blocks of the U-Nets: a conv block, a pad/crop pair and a pooling
-of texture statistics for probes.
+"""Serializable building blocks of the U-Nets: a conv block, a pad/crop pair, a pooling
+of texture statistics for probes and a standardisation whose statistics can change.
 
 Every layer here is registered with ``keras.saving.register_keras_serializable`` and has a
 ``get_config``, so models that use them save to ``.keras`` and load with ``safe_mode=True``
@@ -13,6 +13,7 @@ or float16/bfloat16 under mixed precision).
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from ssl_keras._checks import check_int
@@ -231,6 +232,58 @@ class MeanStdPooling2D(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         channels = input_shape[-1]
         return (input_shape[0], None if channels is None else 2 * channels)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="ssl_keras")
+class Standardization(keras.layers.Layer):
+    """``(x − mean) / std`` over the last axis, with ``mean`` and ``std`` held in
+    non-trainable variables that :meth:`set_statistics` overwrites.
+
+    ``keras.layers.Normalization`` turns its adapted statistics into constant tensors, and a
+    traced ``fit``/``predict`` keeps the constants it captured: measured with Keras 3.15,
+    ``predict`` after a second ``adapt`` still standardises with the first statistics while
+    an eager call uses the new ones. A model that is compiled once and then standardised
+    anew for each encoder it is given (:class:`ssl_keras.pretext.finetune.FineTuner`) needs
+    statistics that live in variables, which this layer keeps. Input and output ``(N, F)``.
+    """
+
+    def __init__(self, epsilon: float = 1e-6, **kwargs):
+        super().__init__(**kwargs)
+        if not epsilon > 0:
+            raise ValueError(f"epsilon must be > 0, got {epsilon!r}.")
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError("Standardization needs a known last axis (the feature count).")
+        self.mean = self.add_weight(
+            name="mean", shape=(features,), initializer="zeros", trainable=False
+        )
+        self.std = self.add_weight(
+            name="std", shape=(features,), initializer="ones", trainable=False
+        )
+
+    def set_statistics(self, features) -> None:
+        """Standardise with the mean and standard deviation of ``features`` (``(N, F)``)."""
+        array = np.asarray(features, np.float64)
+        if array.ndim != 2 or array.shape[1] != self.mean.shape[0] or len(array) < 2:
+            raise ValueError(
+                f"features must be (N ≥ 2, {self.mean.shape[0]}), got shape {array.shape}."
+            )
+        self.mean.assign(array.mean(axis=0).astype("float32"))
+        self.std.assign(np.sqrt(array.var(axis=0) + self.epsilon).astype("float32"))
+
+    def call(self, inputs):
+        mean = ops.cast(self.mean, inputs.dtype)
+        std = ops.cast(self.std, inputs.dtype)
+        return (inputs - mean) / std
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon}

@@ -103,6 +103,27 @@ class Foreground:
 
 
 @dataclasses.dataclass(frozen=True)
+class Pretext:
+    """Notebook 09's comparison of pretext tasks (:mod:`ssl_keras.pretext`)."""
+
+    image_size: int  # side of the pool, labeled and test images
+    steps: int  # Adam steps of every pretext task (the shared budget)
+    batch_size: int  # examples per pretext step
+    crop: int  # side of the random crops the pretext tasks train on
+    depth: int  # of the shared U-Net
+    base_filters: int
+    patch: int  # inpainting: side of a hidden patch
+    level: int  # encoder level the probe and the fine-tune read
+    n_unlabeled: int  # images of the unlabeled pool (smoke: toy pets; full: CIFAR-10 train)
+    label_counts: tuple[int, ...]  # labels per class of the linear probe
+    fine_tune_counts: tuple[int, ...]  # labels per class of the fine-tune runs
+    fine_tune_steps: int
+    fine_tune_batch: int
+    supervised_steps: int  # the arm trained from scratch on every labeled image
+    seed_sd: SeedSpread | None  # over pretext seeds, keys "<probe|fine_tune>/<arm>"
+
+
+@dataclasses.dataclass(frozen=True)
 class Profile:
     """Sizes shared by the notebooks, and each lesson's own (``profile.colorization`` …).
     Every field is a plain number, string, tuple or frozen dataclass, so a profile can be
@@ -129,6 +150,7 @@ class Profile:
     anomaly: Anomaly
     segmentation: Segmentation
     foreground: Foreground
+    pretext: Pretext
 
     def describe(self) -> str:
         """One short line with the sizes that matter most."""
@@ -205,6 +227,44 @@ SMOKE = Profile(
     ),
     segmentation=Segmentation(epochs=8, patience=3, study_labeled=32, study_epochs=6),
     foreground=Foreground(epochs=8),
+    # ≈ 2 minutes of pretext training on 2 CPU cores: 5 tasks × 240 steps of 32 crops of 32 px.
+    pretext=Pretext(
+        image_size=64,
+        steps=240,
+        batch_size=32,
+        crop=32,
+        depth=3,
+        base_filters=16,
+        patch=4,
+        level=2,
+        n_unlabeled=512,
+        label_counts=(5, 10, 25, 50),
+        fine_tune_counts=(5,),
+        fine_tune_steps=60,
+        fine_tune_batch=8,
+        supervised_steps=120,
+        # Over SEED = 0…4 (bench/pretext_compare.py): each seed trains every task anew and
+        # reads it with its own 5 labeled subsets; the SD of that mean at 5 labels per class
+        # (the supervised arm: at every label).
+        seed_sd=SeedSpread(
+            (
+                ("probe/denoising", 0.028),
+                ("probe/colorization", 0.029),
+                ("probe/cutpaste", 0.015),
+                ("probe/rotation", 0.029),
+                ("probe/inpainting", 0.006),
+                ("probe/random init", 0.008),
+                ("fine_tune/denoising", 0.039),
+                ("fine_tune/colorization", 0.017),
+                ("fine_tune/cutpaste", 0.013),
+                ("fine_tune/rotation", 0.017),
+                ("fine_tune/inpainting", 0.009),
+                ("fine_tune/random init", 0.01),
+                ("fine_tune/supervised, all labels", 0.059),
+            ),
+            measured_on="2-core AMD EPYC (Zen 4), float32, SEED 0-4",
+        ),
+    ),
 )
 
 FULL = Profile(
@@ -246,6 +306,25 @@ FULL = Profile(
     ),
     segmentation=Segmentation(epochs=60, patience=10, study_labeled=100, study_epochs=40),
     foreground=Foreground(epochs=30),
+    # RotNet's semi-supervised setting: pretext tasks on the 50,000 CIFAR-10 training images,
+    # probes with 20 to 5,000 of their labels per class, scored on the 10,000 test images.
+    pretext=Pretext(
+        image_size=32,
+        steps=5000,
+        batch_size=128,
+        crop=32,
+        depth=3,
+        base_filters=32,
+        patch=4,
+        level=3,
+        n_unlabeled=50000,
+        label_counts=(20, 100, 400, 1000, 5000),
+        fine_tune_counts=(20, 400),
+        fine_tune_steps=500,
+        fine_tune_batch=64,
+        supervised_steps=5000,
+        seed_sd=None,
+    ),
 )
 
 PROFILES = {"smoke": SMOKE, "full": FULL}

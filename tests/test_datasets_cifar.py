@@ -103,3 +103,60 @@ def test_cifar_refuses_pickled_code(tmp_path, monkeypatch, no_network):
     with pytest.raises(ValueError, match="not a CIFAR batch.*refusing to load .*print"):
         download.cifar_cats_turtles(tmp_path / "ct")
     assert not (tmp_path / "ct" / ".complete").exists()
+
+
+def _class_counts(folder: Path, split: str) -> dict[str, int]:
+    return {path.name: len(list(path.glob("*.png"))) for path in sorted((folder / split).iterdir())}
+
+
+def test_cifar10_writes_every_class_from_a_warm_cache(tmp_path, monkeypatch, no_network):
+    folder = tmp_path / "keras" / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name, data in _cifar_files()["cifar-10-batches-py"].items():
+        (folder / name).write_bytes(data)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    root = download.cifar10(tmp_path / "cifar10")
+    assert _class_counts(root, "train") == {"cat": 20, "dog": 10}
+    assert _class_counts(root, "test") == {"automobile": 1, "cat": 5}
+    assert _values(root / "test" / "automobile") == [102]
+    assert (root / ".complete").is_file() and not (root / ".partial").exists()
+    (root / "test" / "automobile" / "00002.png").unlink()  # .complete: not read again
+    assert download.cifar10(tmp_path / "cifar10") == root
+
+
+def test_cifar10_from_the_mirrored_archive(tmp_path, mirror, monkeypatch):
+    (tmp_path / "keras").mkdir()
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))  # a cold cache
+    files = _cifar_files()["cifar-10-batches-py"]
+    data = upstream_archives.tar_bytes(
+        {f"cifar-10-batches-py/{name}": blob for name, blob in files.items()}
+    )
+    archive = download.CIFAR10.archives[0]
+    mirror.serve("/~kriz/" + archive.filename, data)
+    republished = dataclasses.replace(archive, md5=hashlib.md5(data).hexdigest())
+    monkeypatch.setattr(
+        download, "CIFAR10", dataclasses.replace(download.CIFAR10, archives=(republished,))
+    )
+    root = download.cifar10(tmp_path / "data" / "cifar10")
+    assert _class_counts(root, "train") == {"cat": 20, "dog": 10}
+    assert (tmp_path / "data" / "downloads" / "cifar-10-python.tar.gz").is_file()
+
+
+def test_cifar10_refuses_labels_outside_ten_classes(tmp_path, monkeypatch, no_network):
+    folder = tmp_path / "keras" / "datasets" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for name, data in _cifar_files()["cifar-10-batches-py"].items():
+        (folder / name).write_bytes(data)
+    (folder / "test_batch").write_bytes(_batch([3, 12], b"labels", 0))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.raises(ValueError, match="CIFAR-10 has 10 classes"):
+        download.cifar10(tmp_path / "cifar10")
+    assert not (tmp_path / "cifar10" / ".complete").exists()
+
+
+def test_cifar10_offline_names_the_folder_to_fill(tmp_path, monkeypatch, no_network):
+    (tmp_path / "keras").mkdir()
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.raises(download.DownloadError, match="train/<class>/\\*.png") as caught:
+        download.cifar10(tmp_path / "cifar10", timeout=0.5)
+    assert str(tmp_path / "cifar10") in str(caught.value)

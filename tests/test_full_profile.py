@@ -52,12 +52,21 @@ from ssl_keras import (  # noqa: E402
     paths,
     pipelines,
     postprocess,
+    pretext,
     profiles,
     runtime,
     segmentation,
     transfer,
 )
-from ssl_keras.datasets import camvid, coco, denoise_sets, download, mvtec, palettes  # noqa: E402
+from ssl_keras.datasets import (  # noqa: E402
+    camvid,
+    cifar,
+    coco,
+    denoise_sets,
+    download,
+    mvtec,
+    palettes,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,7 +98,7 @@ def _republished(source: download.Source, built: dict[str, Path]) -> download.So
 
 def _table() -> list[download.Source]:
     """Every source of the download table, CIFAR included."""
-    return [*download.SOURCES.values(), download.CIFAR]
+    return [*download.SOURCES.values(), download.CIFAR, download.CIFAR10]
 
 
 def _url_paths(built: dict[str, Path]) -> dict[str, Path]:
@@ -134,6 +143,7 @@ def rehearsal(archives, tmp_path_factory):
         for name, source in download.SOURCES.items():
             patch.setitem(download.SOURCES, name, _republished(source, archives))
         patch.setattr(download, "CIFAR", _republished(download.CIFAR, archives))
+        patch.setattr(download, "CIFAR10", _republished(download.CIFAR10, archives))
         patch.setattr(runtime.session, "_current", runtime.session._current)  # undo setup() below
         yield Rehearsal(server, archives, home)
 
@@ -555,6 +565,64 @@ def test_denoise_sets_full_path(rehearsal):
         assert len(image_files.list_image_files(root / name)) == expected
     image = next(iter(denoise_sets.denoise_dataset(root / "Set12", gray=True)))
     assert image.shape[-1] == 1 and image.dtype.name == "float32"
+
+
+# ------------------------------------------------------------------------- notebook 09
+
+
+def test_09_pretext_full_path(rehearsal, rt, vgg16_weights):
+    """09: all of CIFAR-10 from the official archive → class folders → the unlabeled pool →
+    every pretext task for two steps on the full profile's U-Net → linear probe (the U-Net
+    arms and VGG16) → one fine-tune step → accuracy on the RotNet axes."""
+    settings = FULL.pretext
+    root = pretext.labeled_root(rt.profile)
+    assert root == paths.data_dir("cifar10") and (root / ".complete").is_file()
+    x_train, y_train, names = transfer.load_split(root / "train", settings.image_size)
+    x_test, y_test, _ = transfer.load_split(root / "test", settings.image_size, names)
+    assert names == list(cifar.CIFAR10_CLASSES)  # alphabetical: folder order is label order
+    assert sorted(set(y_train.tolist())) == list(range(10)) and len(x_test) > 0
+    # The archive's rows are few; the profile asks for all 50,000 CIFAR-10 training images.
+    with pytest.raises(ValueError, match="fewer than the profile's pretext.n_unlabeled"):
+        pretext.unlabeled_pool(rt.profile)
+    smaller = dataclasses.replace(
+        FULL, pretext=dataclasses.replace(settings, n_unlabeled=len(x_train))
+    )
+    pool = pretext.unlabeled_pool(smaller)
+    assert pool.shape == (len(x_train), settings.image_size, settings.image_size, 3)
+    budget = pretext.PretextBudget(
+        steps=2,
+        epochs=1,
+        batch_size=8,
+        crop=settings.crop,
+        depth=settings.depth,
+        base_filters=settings.base_filters,
+        patch=settings.patch,
+    )
+    cache = paths.artifacts_dir("pretext")
+    arms = {"random init": pretext.load_or_train("random", pool, cache, budget)[0]}
+    for task in pretext.TASKS:
+        arms[task], trained = pretext.load_or_train(task, pool[:64], cache, budget)
+        assert trained and (cache / f"{task}_seed0.keras").is_file()
+    x_test, y_test = x_test[:40], y_test[:40]  # CPU time
+    rows = pretext.probe_study(
+        arms, x_train, y_train, x_test, y_test, [1], seeds=(0, 1), level=settings.level
+    )
+    vgg_train = pretext.vgg16_features(x_train, weights=vgg16_weights)
+    vgg_test = pretext.vgg16_features(x_test, weights=vgg16_weights)
+    rows += [
+        {"method": "ImageNet VGG16"} | row
+        for row in pretext.linear_probe(vgg_train, y_train, vgg_test, y_test, [1], (0, 1))
+    ]
+    assert {name for name, _ in pretext.ranking(rows, 1)} == {*arms, "ImageNet VGG16"}
+    tuner = pretext.FineTuner(
+        settings.image_size, 10, settings.level, budget, pretext.FineTuneBudget(1, BATCH)
+    )
+    fine = pretext.fine_tune_study(
+        tuner, {"denoising": arms["denoising"]}, x_train, y_train, x_test, y_test, [1], (0,)
+    )
+    assert 0.0 <= fine[0]["accuracy"] <= 1.0
+    published = pretext.ROTNET_CIFAR10
+    assert set(published["counts"]) == set(settings.label_counts)
 
 
 # ------------------------------------------------------------------------- notebook 06

@@ -33,3 +33,26 @@ def test_mean_std_pooling_matches_numpy_and_saves(tmp_path):
     np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded(maps)), pooled, rtol=1e-6)
     with pytest.raises(ValueError, match="epsilon"):
         layers.MeanStdPooling2D(epsilon=0.0)
+
+
+def test_standardization_follows_new_statistics_after_tracing(tmp_path):
+    features = np.random.default_rng(1).normal(5.0, [1.0, 100.0, 0.1], (50, 3))
+    inputs = keras.Input((3,))
+    standardize = layers.Standardization(name="standardize")
+    model = keras.Model(inputs, standardize(inputs))
+    standardize.set_statistics(features)
+    out = model.predict(features.astype(np.float32), verbose=0)
+    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=0), 1.0, rtol=1e-3)
+    standardize.set_statistics(features * 2.0 + 7.0)  # the traced predict sees the new ones
+    shifted = model.predict((features * 2.0 + 7.0).astype(np.float32), verbose=0)
+    np.testing.assert_allclose(shifted, out, rtol=1e-3, atol=1e-3)
+    model.save(tmp_path / "standardize.keras")
+    loaded = keras.saving.load_model(tmp_path / "standardize.keras", safe_mode=True)
+    np.testing.assert_allclose(
+        loaded.predict(features[:4].astype(np.float32) * 2 + 7, verbose=0), shifted[:4], rtol=1e-5
+    )
+    with pytest.raises(ValueError, match=r"\(N ≥ 2, 3\)"):
+        standardize.set_statistics(features[:, :2])
+    with pytest.raises(ValueError, match="epsilon"):
+        layers.Standardization(epsilon=-1.0)

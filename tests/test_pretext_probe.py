@@ -90,3 +90,30 @@ def test_study_and_ranking_over_unets():
 
 def ranked_mean(ranked, method):
     return dict(ranked)[method].mean
+
+
+def test_vgg16_features_read_a_weights_file_like_the_unet_arms(vgg16_weights_file):
+    import keras
+
+    images = np.random.default_rng(0).random((3, 32, 32, 3)).astype(np.float32)
+    features = pretext.vgg16_features(images, weights=vgg16_weights_file)
+    assert features.shape == (3, 2 * 256) and features.dtype == np.float32
+    vgg = keras.applications.VGG16(include_top=False, weights=str(vgg16_weights_file))
+    maps = keras.Model(vgg.inputs, vgg.get_layer("block3_conv3").output)(
+        keras.applications.vgg16.preprocess_input(images * 255.0)
+    )
+    np.testing.assert_allclose(features[:, :256], np.mean(maps, axis=(1, 2)), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="no layer 'block9'"):
+        pretext.vgg16_features(images, layer="block9", weights=vgg16_weights_file)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        pretext.vgg16_features(images * 255.0, weights=vgg16_weights_file)
+
+
+def test_published_rotnet_points_are_accuracies_at_rotnets_label_counts():
+    published = pretext.ROTNET_CIFAR10
+    assert published["counts"] == (20, 100, 400, 1000, 5000)
+    for name in ("RotNet (published)", "supervised NIN (published)"):
+        assert len(published[name]) == 5 and all(0.3 < a < 0.95 for a in published[name])
+    # error rates of the paper: RotNet 35.4 … 8.1, supervised 66.3 … 6.9
+    assert published["RotNet (published)"][0] == pytest.approx(1 - 0.354)
+    assert published["supervised NIN (published)"][-1] == pytest.approx(1 - 0.069)

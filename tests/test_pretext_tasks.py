@@ -163,3 +163,51 @@ def test_streams_are_seeded():
         np.testing.assert_array_equal(a[0].numpy(), b[0].numpy())
         assert not np.array_equal(a[0].numpy(), c[0].numpy())
     assert tf.executing_eagerly()
+
+
+@pytest.mark.parametrize("task", pretext.TASKS)
+def test_examples_show_inputs_with_targets_or_classes(task):
+    cells = pretext.examples(task, _images(), TINY, n=4, seed=0)
+    assert len(cells) == 4
+    for image, caption in cells:
+        assert image.shape == (16, 16, 3) and 0.0 <= image.min() and image.max() <= 1.0
+        assert isinstance(caption, str) and caption
+    captions = [c for _, c in cells]
+    if task == "rotation":
+        assert captions == ["0°", "90°", "180°", "270°"]
+        np.testing.assert_allclose(np.rot90(cells[0][0], 1), cells[1][0], atol=1e-6)
+    elif task == "cutpaste":
+        assert set(captions) <= {"normal", "cutpaste", "scar"}
+    else:
+        assert captions[0] != captions[1] and captions[0::2] == [captions[0]] * 2
+
+
+def test_colorization_example_target_is_the_colour_image():
+    images = _images()
+    cells = pretext.examples("colorization", images, TINY, n=2, seed=0)
+    gray, target = cells[0][0], cells[1][0]
+    assert np.allclose(gray[..., 0], gray[..., 1])
+    assert any(np.allclose(target, image, atol=2e-3) for image in images)
+
+
+def test_examples_want_no_more_than_a_batch():
+    with pytest.raises(ValueError, match="fewer than n=9"):
+        pretext.examples("cutpaste", _images(), TINY, n=9)
+
+
+def test_unlabeled_pool_of_a_small_profile(home):
+    from ssl_keras import profiles
+
+    small = dataclasses.replace(
+        profiles.SMOKE,
+        image_size=32,
+        toy_pets=profiles.ToyPets(n_train=2, n_test=1, n_unlabeled=12),
+        pretext=dataclasses.replace(profiles.SMOKE.pretext, image_size=32, n_unlabeled=10),
+    )
+    pool = pretext.unlabeled_pool(small)
+    assert pool.shape == (10, 32, 32, 3) and pool.dtype == np.float32
+    assert 0.0 <= pool.min() and pool.max() <= 1.0
+    with pytest.raises(ValueError, match="n_unlabeled = 20"):
+        pretext.unlabeled_pool(
+            dataclasses.replace(small, pretext=dataclasses.replace(small.pretext, n_unlabeled=20))
+        )

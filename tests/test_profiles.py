@@ -28,7 +28,7 @@ def test_smoke_profile_is_small():
 
 
 def test_every_profile_sizes_every_lesson():
-    lessons = [f.name for f in dataclasses.fields(profiles.Profile)][-7:]
+    lessons = [f.name for f in dataclasses.fields(profiles.Profile)][-8:]
     assert lessons == [
         "denoising",
         "toy_pets",
@@ -37,12 +37,17 @@ def test_every_profile_sizes_every_lesson():
         "anomaly",
         "segmentation",
         "foreground",
+        "pretext",
     ]
     for profile in profiles.PROFILES.values():
         for lesson in lessons:
             assert dataclasses.is_dataclass(getattr(profile, lesson)), (profile.name, lesson)
         # The scratch arm trains at label counts the study has.
         assert set(profile.transfer.scratch_counts) <= set(profile.label_counts)
+        # Notebook 09 fine-tunes at label counts its probe reads; crops fit its U-Net.
+        assert set(profile.pretext.fine_tune_counts) <= set(profile.pretext.label_counts)
+        assert profile.pretext.crop % 2**profile.pretext.depth == 0
+        assert profile.pretext.level <= profile.pretext.depth
     assert [p.name for p in profiles.PROFILES.values() if p.committed] == ["smoke"]
     hash(profiles.SMOKE)  # frozen all the way down: usable as a key
 

@@ -20,6 +20,9 @@ def test_interval_plot_draws_one_series_per_arm() -> None:
     fig = viz.interval_plot(["enc1", "enc2"], arms, ylabel="accuracy", chance=0.5)
     assert len(fig.axes[0].containers) == 2
     plt.close(fig)
+    points = viz.interval_plot(["denoising", "rotation"], arms, ylabel="accuracy", connect=False)
+    assert all(line.get_linestyle() == "None" for line in points.axes[0].lines)
+    plt.close(points)
     with pytest.raises(ValueError, match="2 labels"):
         viz.interval_plot(["enc1", "enc2"], {"a": arms["random"][:1]}, ylabel="accuracy")
     with pytest.raises(ValueError, match="arms is empty"):

@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 import tarfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,18 @@ import numpy as np
 from ssl_keras import paths
 from ssl_keras.datasets.archives import DAMAGED, member_path
 
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 CAT = 3  # CIFAR-10 "cat"
 TURTLE = 93  # CIFAR-100 fine label "turtle"
 ClassFiles = tuple[dict[str, list[str]], bytes, int]
@@ -56,6 +69,20 @@ class _ArrayUnpickler(pickle.Unpickler):
             except ImportError:
                 pass
         return super().find_class(module, name)
+
+
+def keras_cifar10_folder() -> Path | None:
+    """The CIFAR-10 batch folder of a warm Keras cache (see :func:`keras_cifar_folders`), or
+    ``None``."""
+    files = [n for split in CLASS_FILES[0][0].values() for n in split]
+    for base in paths.keras_homes():
+        for folder in (
+            base / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py",
+            base / "datasets" / "cifar-10-batches-py",
+        ):
+            if all((folder / n).is_file() for n in files):
+                return folder
+    return None
 
 
 def keras_cifar_folders() -> tuple[Path, Path] | None:
@@ -103,8 +130,8 @@ def _read_batches(source: Path, names: list[str], prefix: str) -> dict[str, byte
     return found
 
 
-def _class_images(blob: bytes, what: str, label_key: bytes, label: int) -> np.ndarray:
-    """uint8 ``(N, 32, 32, 3)`` images of class ``label`` in one CIFAR batch file."""
+def _batch(blob: bytes, what: str, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 ``(N, 32, 32, 3)`` images and int ``(N,)`` labels of one CIFAR batch file."""
     try:
         batch = _ArrayUnpickler(io.BytesIO(blob), encoding="bytes").load()
         data = np.asarray(batch[b"data"], np.uint8)
@@ -119,7 +146,63 @@ def _class_images(blob: bytes, what: str, label_key: bytes, label: int) -> np.nd
             f"{what} holds data {data.shape} and {labels.shape[0]} labels; expected (N, 3072) "
             "and N labels."
         )
-    return data[labels == label].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
+
+
+def _class_images(blob: bytes, what: str, label_key: bytes, label: int) -> np.ndarray:
+    """uint8 ``(N, 32, 32, 3)`` images of class ``label`` in one CIFAR batch file."""
+    images, labels = _batch(blob, what, label_key)
+    return images[labels == label]
+
+
+def cifar10_images(source: Path, prefix: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """All of CIFAR-10 from a batch folder or the ``.tar.gz`` archive (members
+    ``<prefix><name>``): ``{"train", "test"}`` → (uint8 ``(N, 32, 32, 3)`` images, int
+    ``(N,)`` labels in 0…9, :data:`CIFAR10_CLASSES` order). ``ValueError`` naming ``source``
+    when it is damaged, not CIFAR, or a label lies outside 0…9."""
+    files, label_key, _ = CLASS_FILES[0]
+    blobs = _read_batches(source, [n for split in files.values() for n in split], prefix)
+    out = {}
+    for split, names in files.items():
+        parts = [_batch(blobs[n], f"{str(source)!r}: {n}", label_key) for n in names]
+        images = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts]).astype(np.int64)
+        if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
+            raise ValueError(
+                f"{str(source)!r} holds labels {int(labels.min())}…{int(labels.max())}; "
+                f"CIFAR-10 has {len(CIFAR10_CLASSES)} classes (0…9)."
+            )
+        out[split] = (images, labels)
+    return out
+
+
+def write_class_folders(
+    folder: Path, images: dict[str, tuple[np.ndarray, np.ndarray]], class_names: Sequence[str]
+) -> None:
+    """Write ``{split: (images, labels)}`` as ``<folder>/<split>/<class>/NNNNN.png`` through a
+    staging folder (an interrupted write leaves no half-filled split), then check the counts
+    per class."""
+    from ssl_keras.datasets.synthetic._io import write_image
+
+    staging = folder / ".partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    expected = {}
+    for split, (pixels, labels) in images.items():
+        for index, (image, label) in enumerate(zip(pixels, labels, strict=True)):
+            path = staging / split / class_names[int(label)] / f"{index:05d}.png"
+            write_image(path, np.ascontiguousarray(image))
+        expected[split] = np.bincount(labels, minlength=len(class_names))
+    for split, counts in expected.items():
+        shutil.rmtree(folder / split, ignore_errors=True)
+        os.replace(staging / split, folder / split)
+        for name, count in zip(class_names, counts, strict=True):
+            written = len(list((folder / split / name).glob("*.png"))) if count else 0
+            if written != count:
+                raise ValueError(
+                    f"{str(folder / split / name)!r} holds {written} images, expected {count}; "
+                    "nothing was marked complete, run again."
+                )
+    staging.rmdir()
 
 
 def class_images(source: Path, prefix: str, wanted: ClassFiles) -> dict[str, np.ndarray]:

@@ -44,17 +44,26 @@ from ssl_keras.datasets.fetch import (
     file_digest,
     resolve_url,
 )
-from ssl_keras.datasets.sources import CIFAR, MVTEC_CATEGORIES, SOURCES, Archive, Source
+from ssl_keras.datasets.sources import (
+    CIFAR,
+    CIFAR10,
+    MVTEC_CATEGORIES,
+    SOURCES,
+    Archive,
+    Source,
+)
 
 __all__ = [
     # the registry
     "CIFAR",
+    "CIFAR10",
     "MVTEC_CATEGORIES",
     "SOURCES",
     "Archive",
     "Source",
     "fetch_dataset",
     "cifar_cats_turtles",
+    "cifar10",
     # from sources, fetch and archives: callers use them as ``download.X``
     "MIRROR_ENV",
     "DownloadError",
@@ -341,4 +350,47 @@ def cifar_cats_turtles(
     cats, turtles = images
     cifar.write_balanced(folder, cats, turtles, seed)
     marker.write_text(f"CIFAR-10 cats + CIFAR-100 turtles, balanced, seed {seed}\n")
+    return folder
+
+
+def cifar10(
+    root: str | os.PathLike = "data/cifar10",
+    timeout: float = 5.0,
+    *,
+    read_timeout: float = 60.0,
+    retries: int = 5,
+    progress: bool | None = None,
+) -> Path:
+    """All of CIFAR-10 (32×32 RGB, 10 classes) as class folders; return ``root``.
+
+    Writes ``<root>/{train,test}/<class>/NNNNN.png`` (:data:`~ssl_keras.datasets.cifar.
+    CIFAR10_CLASSES`; 5,000 train and 1,000 test images per class), the split RotNet's
+    label-efficiency study uses. Reads a warm Keras cache (see
+    :func:`keras.datasets.cifar10.load_data`), else downloads the official archive into
+    ``<root>/../downloads`` (md5-checked, resumable, mirror-aware). ``.complete`` is written
+    after the counts are checked. Offline and without that cache it fails within about
+    ``timeout`` seconds, naming the folder to fill by hand.
+    """
+    folder = Path(root)
+    marker = folder / ".complete"
+    if marker.is_file():
+        return folder
+    archive = CIFAR10.archives[0]
+    source = cifar.keras_cifar10_folder() or _fetch_archive(
+        archive,
+        folder.parent / "downloads",
+        _by_hand(CIFAR10, folder, marker),
+        timeout=timeout,
+        read_timeout=read_timeout,
+        retries=retries,
+        progress=progress,
+    )
+    try:
+        images = cifar.cifar10_images(source, archive.members[0][0])
+    except ValueError as error:
+        if not source.is_dir():
+            _discard(source)
+        raise ValueError(f"{error} Nothing was marked complete; run again.") from None
+    cifar.write_class_folders(folder, images, cifar.CIFAR10_CLASSES)
+    marker.write_text("CIFAR-10, all classes, official train/test split\n")
     return folder

@@ -181,3 +181,14 @@ CIFAR = Source(
     "https://www.cs.toronto.edu/~kriz/cifar.html",
 )
 """CIFAR-10 and CIFAR-100 (python versions) for :func:`cifar_cats_turtles`."""
+
+CIFAR10 = Source(
+    "cifar10",
+    "cifar10",
+    CIFAR.archives[:1],
+    "  train/<class>/*.png, test/<class>/*.png for the 10 classes airplane, automobile, bird, "
+    "cat, deer, dog, frog, horse, ship, truck (32x32 RGB; 5,000 + 1,000 per class)",
+    CIFAR.license,
+    CIFAR.homepage,
+)
+"""All of CIFAR-10 (python version) for :func:`cifar10`."""

@@ -16,15 +16,21 @@ module         holds
                ``hidden_psnr``
 ``tasks``      ``TASKS``, ``PretextBudget``, ``pretext_batches``, ``pretext_network``,
                ``train_pretext`` (→ the U-Net whose encoder it trained), ``untrained_unet``,
-               ``load_or_train`` (cached in a folder), ``gray_and_ab``
-``probe``      ``encoder_features``, ``linear_probe``, ``probe_study``, ``ranking``
+               ``load_or_train`` (cached in a folder), ``gray_and_ab``, ``examples``
+``probe``      ``encoder_features``, ``linear_probe``, ``probe_study``, ``ranking``,
+               ``vgg16_features`` (the ImageNet reference), ``ROTNET_CIFAR10`` (published)
+``finetune``   ``FineTuneBudget``, ``FineTuner`` (one compiled classifier, any arm's encoder),
+               ``fine_tune_study``
+``data``       ``labeled_root``, ``unlabeled_pool`` (toy pets offline, CIFAR-10 online)
 =============  ==================================================================================
 
 Every task generates its examples per batch inside ``tf.data`` from seeds (nothing per
 image in Python) and trains through :func:`ssl_keras.training.compile_model`.
 """
 
-from ssl_keras.pretext import inpainting, probe, rotation, tasks
+from ssl_keras.pretext import data, finetune, inpainting, probe, rotation, tasks
+from ssl_keras.pretext.data import labeled_root, unlabeled_pool
+from ssl_keras.pretext.finetune import FineTuneBudget, FineTuner, fine_tune_study
 from ssl_keras.pretext.inpainting import (
     hidden_psnr,
     hide_patches,
@@ -33,7 +39,14 @@ from ssl_keras.pretext.inpainting import (
     masked_example,
     patch_mask,
 )
-from ssl_keras.pretext.probe import encoder_features, linear_probe, probe_study, ranking
+from ssl_keras.pretext.probe import (
+    ROTNET_CIFAR10,
+    encoder_features,
+    linear_probe,
+    probe_study,
+    ranking,
+    vgg16_features,
+)
 from ssl_keras.pretext.rotation import (
     N_ROTATIONS,
     rotate_all,
@@ -44,6 +57,7 @@ from ssl_keras.pretext.tasks import (
     TASKS,
     PretextBudget,
     check_task,
+    examples,
     gray_and_ab,
     load_or_train,
     pretext_batches,
@@ -53,6 +67,15 @@ from ssl_keras.pretext.tasks import (
 )
 
 __all__ = [
+    "ROTNET_CIFAR10",
+    "vgg16_features",
+    "FineTuneBudget",
+    "FineTuner",
+    "data",
+    "examples",
+    "fine_tune_study",
+    "finetune",
+    "unlabeled_pool",
     "N_ROTATIONS",
     "TASKS",
     "PretextBudget",
@@ -73,6 +96,7 @@ __all__ = [
     "hide_patches",
     "inpainting",
     "inpainting_model",
+    "labeled_root",
     "masked_batches",
     "masked_example",
     "patch_mask",

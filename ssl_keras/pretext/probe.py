@@ -128,3 +128,50 @@ def ranking(rows: Sequence[dict], n_per_class: int) -> list[tuple[str, report.Se
             raise ValueError(f"No runs of {method!r} at {n_per_class} labels per class.")
         ranked.append((method, report.seed_stats(values)))
     return sorted(ranked, key=lambda item: -item[1].mean)
+
+
+VGG16_LAYER = "block3_conv3"
+"""The VGG16 layer the ImageNet reference is read at: 256 channels at a quarter of the
+input side, about as deep into the image as the U-Nets' probed levels."""
+
+ROTNET_CIFAR10 = {
+    "counts": (20, 100, 400, 1000, 5000),
+    "RotNet (published)": (0.646, 0.753, 0.828, 0.864, 0.919),
+    "supervised NIN (published)": (0.337, 0.473, 0.742, 0.835, 0.931),
+}
+"""Test accuracy (1 − error rate) on CIFAR-10 against labeled images per class, from Gidaris,
+Singh and Komodakis, "Unsupervised Representation Learning by Predicting Image Rotations"
+(ICLR 2018), semi-supervised setting: a Network-in-Network RotNet trained on the rotations of
+all 50,000 training images on a GPU, then a randomly initialised convolutional block and a
+linear layer trained on its frozen second-block features with the labeled subset; the
+supervised line is the same network trained on the labeled subset alone. Their read-out is
+a trained convolutional block, not a linear probe."""
+
+
+def vgg16_features(images, layer: str = VGG16_LAYER, weights=None) -> np.ndarray:
+    """ImageNet VGG16 read the way every U-Net arm is read: the mean and standard deviation
+    over space of each channel of ``layer``, float32 ``(N, 2·C)``, for float32 RGB ``images``
+    ``(N, H, W, 3)`` in [0, 1] (VGG16's own preprocessing is applied here).
+
+    ``weights``: a VGG16 weights file (``include_top=False``); ``None`` downloads the ImageNet
+    weights once (:func:`ssl_keras.colorization.backbone.imagenet_weights`; offline it raises
+    :class:`~ssl_keras.datasets.download.DownloadError` within seconds)."""
+    from ssl_keras.colorization.backbone import imagenet_weights
+
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or array.shape[-1] != 3 or len(array) == 0:
+        raise ValueError(f"images must be a non-empty RGB batch (N, H, W, 3), got {array.shape}.")
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError("images must lie in [0, 1]; VGG16's preprocessing is applied here.")
+    path = weights if weights is not None else imagenet_weights()
+    vgg = keras.applications.VGG16(
+        include_top=False, weights=str(path), input_shape=(None, None, 3)
+    )
+    try:
+        output = vgg.get_layer(layer).output
+    except ValueError:
+        raise ValueError(
+            f"VGG16 has no layer {layer!r}; use one of {[each.name for each in vgg.layers[1:]]}."
+        ) from None
+    encoder = keras.Model(vgg.inputs, output, name=f"vgg16_{layer}")
+    return probe_features(encoder, keras.applications.vgg16.preprocess_input(array * 255.0))

@@ -36,7 +36,7 @@ import tensorflow as tf
 from ssl_keras import anomaly, color, image_files, models, pipelines, resizing, runtime, training
 from ssl_keras._checks import as_image_tensor, check_int
 from ssl_keras.pretext.inpainting import masked_batches
-from ssl_keras.pretext.rotation import N_ROTATIONS, rotation_dataset, rotation_model
+from ssl_keras.pretext.rotation import CLASS_NAMES, N_ROTATIONS, rotation_dataset, rotation_model
 
 TASKS = ("denoising", "colorization", "cutpaste", "rotation", "inpainting")
 AB_SCALE = 100.0  # Lab a and b lie within about ±100: the colorization target is ab / 100
@@ -284,3 +284,39 @@ def load_or_train(
     os.replace(partial, path)  # an interrupted save never leaves a half-written model
     record.write_text(wanted, encoding="utf-8")
     return unet, True
+
+
+def examples(
+    task: str, images, budget: PretextBudget, n: int = 4, seed: int = 0
+) -> list[tuple[np.ndarray, str]]:
+    """``n`` training examples of ``task`` from ``images`` (float32 ``(N, S, S, 3)`` in
+    [0, 1]) as ``(image, caption)`` cells to show (:func:`ssl_keras.viz.captioned_rows`):
+    input and target images for the image-to-image tasks (colorization's target as the
+    colour image it encodes), the input captioned with its class for the classifier tasks."""
+    check_task(task)
+    n = check_int(n, "n")
+    batch = next(iter(_batches(task, _check_images(images), budget, seed)))
+    inputs, targets = np.asarray(batch[0], np.float32), np.asarray(batch[1])
+    if len(inputs) < n:
+        raise ValueError(f"A batch holds {len(inputs)} examples, fewer than n={n}.")
+    if task in ("cutpaste", "rotation"):
+        names = anomaly.CLASS_NAMES if task == "cutpaste" else CLASS_NAMES
+        # Cycle through the classes: a rotation batch holds the whole batch turned by 0°,
+        # then by 90°, …, so this shows each image in its four rotations.
+        queues = [list(np.flatnonzero(targets == k)) for k in range(len(names))]
+        picks: list[int] = []
+        while len(picks) < n:
+            picks += [queue.pop(0) for queue in queues if queue][: n - len(picks)]
+        return [(inputs[i], names[int(targets[i])]) for i in picks]
+    if task == "colorization":
+        lightness, _ = color.split_lab(inputs)
+        targets = color.lab_parts_to_rgb(lightness, targets * AB_SCALE).numpy()
+    captions = {
+        "denoising": ("noisy input", "clean target"),
+        "colorization": ("gray input", "colour target"),
+        "inpainting": ("hidden patches", "whole target"),
+    }[task]
+    cells = []
+    for i in range(n // 2 if n > 1 else 1):
+        cells += [(inputs[i], captions[0]), (np.clip(targets[i], 0.0, 1.0), captions[1])]
+    return cells[:n]

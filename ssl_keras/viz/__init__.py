@@ -22,7 +22,7 @@ from ssl_keras.viz.curves import (
     training_curves,
 )
 from ssl_keras.viz.heatmaps import border_share, heatmap_rows, padded_feature_maps
-from ssl_keras.viz.images import image_grid, prediction_grid, segmentation_grid
+from ssl_keras.viz.images import captioned_rows, image_grid, prediction_grid, segmentation_grid
 
 __all__ = [
     "anomaly_overlays",
@@ -30,6 +30,7 @@ __all__ = [
     "confusion_matrix_plot",
     "embedding_scatter",
     "heatmap_rows",
+    "captioned_rows",
     "image_grid",
     "interval_plot",
     "label_efficiency_bands",

@@ -174,11 +174,13 @@ def interval_plot(
     ylabel: str,
     title: str | None = None,
     chance: float | None = None,
+    connect: bool = True,
 ) -> plt.Figure:
     """Mean ± 95 % interval over seeds at each label (e.g. encoder level), one series per arm.
 
     ``arms`` maps an arm name to one :class:`ssl_keras.report.SeedStats` per label; the
-    title gets a second line saying how many seeds the intervals are over.
+    title gets a second line saying how many seeds the intervals are over. ``connect=False``
+    draws points only, for labels that are categories rather than an ordered axis.
     """
     if not arms:
         raise ValueError("arms is empty: pass {'arm': [SeedStats per label]}.")
@@ -193,6 +195,7 @@ def interval_plot(
             [s.mean for s in stats],
             yerr=[s.half for s in stats],
             marker="o",
+            linestyle="-" if connect else "none",
             capsize=4,
             label=arm,
         )

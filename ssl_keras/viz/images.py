@@ -165,3 +165,40 @@ def prediction_grid(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def captioned_rows(
+    rows: Mapping[str, Sequence[tuple]],
+    title: str | None = None,
+    cell_size: float = 1.4,
+) -> plt.Figure:
+    """One labeled row per entry of ``rows``, each a sequence of ``(image, caption)`` cells
+    (images in [0, 1], ``(H, W, 3)`` or gray); shorter rows leave their last cells empty."""
+    if not rows:
+        raise ValueError("rows is empty: pass at least one {'label': [(image, caption), ...]}.")
+    n_cols = max(len(cells) for cells in rows.values())
+    if n_cols == 0:
+        raise ValueError("Every row is empty: give each row at least one (image, caption).")
+    fig, axes = plt.subplots(
+        len(rows),
+        n_cols,
+        figsize=(cell_size * n_cols, (cell_size + 0.25) * len(rows)),
+        squeeze=False,
+    )
+    for r, (label, cells) in enumerate(rows.items()):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(cells):
+                image, caption = cells[c]
+                ax.imshow(_to_numpy(image), cmap="gray", vmin=0.0, vmax=1.0)
+                ax.set_title(str(caption), fontsize=8)
+            else:
+                ax.axis("off")
+            if c == 0:
+                ax.set_ylabel(label, fontsize=10)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
