@@ -77,6 +77,7 @@ SCHEDULES = {
     },
     "07": {"epochs": FULL.segmentation.epochs, "dropout": 0.2, "n_classes": 11},
     "08": {"epochs": FULL.foreground.epochs},  # the resume repeats none
+    "09": {"n_seeds": 5, "supervised_batch": 16},  # 09_pretext_comparison: N_SEEDS, SUPERVISED
 }
 
 # Images of each notebook's full-profile data: the extrapolation target (s = 1).
@@ -89,6 +90,7 @@ FULL_IMAGES = {
     "06": "MVTec AD bottle 209 + 83 and grid 264 + 78 (train/good + test)",
     "07": "CamVid SegNet: 367 / 101 / 233 pairs",
     "08": "COCO val2017: 5,000 annotated photos (4,000 train / 1,000 val)",
+    "09": "CIFAR-10: 50,000 train (the unlabeled pool and the labels) + 10,000 test",
 }
 FULL_COUNTS = {"coco": 5000, "cifar_train": 500, "cifar_test": 100, "camvid": (367, 101, 233)}
 
@@ -102,12 +104,14 @@ SCALES = {
     "06": (0.25, 0.5),
     "07": (0.2, 0.4),
     "08": (0.1, 0.2),
+    "09": (0.02, 0.04),
 }
 
 # Downloads in MB (10^6 bytes) as published by the hosts.
 DOWNLOAD_MB = {
     "coco": 815.6 + 252.9,  # val2017.zip (778 MiB) + annotations_trainval2017.zip (241 MiB)
     "cifar": 170.5 + 169.0,  # cifar-10-python.tar.gz + cifar-100-python.tar.gz
+    "cifar10": 170.5,  # cifar-10-python.tar.gz
     "mvtec": 5260.0,  # mvtec_anomaly_detection.tar.xz (download.py: 5.26 GB), read in full
     "vgg16": 58.9,  # vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
 }
@@ -198,6 +202,29 @@ def cifar_folder(home: Path, train: int, test: int) -> Path:
             folder.mkdir(parents=True)
             for i in range(count):
                 small[i % len(small)].save(folder / f"{i:05d}.png")
+    (root / ".complete").write_text("bench\n")
+    return root
+
+
+def cifar10_folder(home: Path, train: int, test: int) -> Path:
+    """``data/cifar10`` as ``download.cifar10`` writes it (32×32 RGB PNG folders of the ten
+    classes, ``train`` and ``test`` images per class), from the samples' cat and COCO photos
+    standing in for every class; marked complete."""
+    from PIL import Image
+
+    from ssl_keras.datasets import cifar
+
+    files = sorted((SHARED / "cats_turtles" / "cat_web").iterdir())
+    files += sorted((SHARED / "coco_mini" / "val2017").glob("*.jpg"))
+    small = [Image.open(f).convert("RGB").resize((32, 32)) for f in files]
+    root, index = home / "data" / "cifar10", 0
+    for split, count in (("train", train), ("test", test)):
+        for name in cifar.CIFAR10_CLASSES:
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i in range(count):
+                small[index % len(small)].save(folder / f"{i:05d}.png")
+                index += 1
     (root / ".complete").write_text("bench\n")
     return root
 
@@ -754,6 +781,87 @@ def measure_08(home: Path, s: float) -> dict:
     }
 
 
+def measure_09(home: Path, s: float) -> dict:
+    import keras
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from ssl_keras import models, pretext, transfer
+
+    settings, schedule = FULL.pretext, SCHEDULES["09"]
+    size, n_classes = settings.image_size, 10
+    train_per_class, test_per_class = max(2, round(5000 * s)), max(1, round(1000 * s))
+    root, write_s = timed(lambda: cifar10_folder(home, train_per_class, test_per_class))
+    (x_train, y_train, names), load_s = timed(lambda: transfer.load_split(root / "train", size))
+    x_test, y_test, _ = transfer.load_split(root / "test", size, names)
+    smaller = dataclasses.replace(
+        FULL, pretext=dataclasses.replace(settings, n_unlabeled=len(x_train))
+    )
+    pool = pretext.unlabeled_pool(smaller)
+    checkpoint("data_mb")
+    one_step = pretext.PretextBudget(
+        steps=1,
+        epochs=1,
+        batch_size=settings.batch_size,
+        crop=settings.crop,
+        depth=settings.depth,
+        base_filters=settings.base_filters,
+        patch=settings.patch,
+    )
+    arms = {task: pretext.train_pretext(task, pool, one_step)[0] for task in pretext.TASKS}
+    arms["random init"] = pretext.untrained_unet(size, one_step)
+    features = pretext.encoder_features(arms["denoising"], x_train, settings.level)
+    scaled = StandardScaler().fit_transform(features)
+    fit_s = timed(lambda: LogisticRegression(C=0.1, max_iter=5000).fit(scaled, y_train))[1]
+    tuner = pretext.FineTuner(
+        size,
+        n_classes,
+        settings.level,
+        one_step,
+        pretext.FineTuneBudget(1, settings.fine_tune_batch),
+    )
+    tuner.run(arms["denoising"], x_train, x_train, y_train, x_test, y_test)
+    vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
+    vgg_block = keras.Model(vgg.inputs, vgg.get_layer(pretext.probe.VGG16_LAYER).output)
+    # Work at the full counts: 50,000 training images (pool and labels) + 10,000 test.
+    shape = (size, size, 3)
+    unet = forward_flops(arms["denoising"], shape)
+    bottleneck = forward_flops(models.encoder_from(arms["rotation"]), shape)
+    read = forward_flops(models.encoder_from(arms["rotation"], level=settings.level), shape)
+    n_train, n_test, seeds = 50_000, 10_000, schedule["n_seeds"]
+    examples = settings.steps * settings.batch_size
+    runs = len(arms) * seeds * len(settings.fine_tune_counts)
+    phases = [
+        ("pretext: denoising, colorization, inpainting", 3 * examples, unet, 3),
+        ("pretext: CutPaste, rotation (encoder + head)", 2 * examples, bottleneck, 3),
+        ("probe features, 6 arms", len(arms) * (n_train + n_test), read, 1),
+        ("fine-tune runs", runs * settings.fine_tune_steps * settings.fine_tune_batch, read, 3),
+        ("fine-tune test predictions", runs * n_test, read, 1),
+        (
+            "supervised, all labels",
+            seeds * settings.supervised_steps * schedule["supervised_batch"],
+            read,
+            3,
+        ),
+        ("supervised test predictions", seeds * n_test, read, 1),
+        ("ImageNet VGG16 features", n_train + n_test, forward_flops(vgg_block, shape), 1),
+    ]
+    # The logistic regressions of the probe run on the CPU: lbfgs time grows about linearly
+    # with the labeled examples; scaled from the one fit above (all labels at this scale).
+    per_example_s = fit_s / len(y_train)
+    probe_examples = sum(n_classes * c for c in settings.label_counts) * (len(arms) + 1) * seeds
+    return {
+        "images": len(x_train) + len(x_test),
+        "decoded": len(x_train) + len(x_test),
+        "decode_s": load_s * (len(x_train) + len(x_test)) / len(x_train),
+        "cpu_s": probe_examples * per_example_s + write_s / s,
+        "phases": phases,
+        "downloads": ["cifar10"],
+        "probe_fit_s_per_example": per_example_s,
+        "dominant": "the unlabeled pool and the labeled split, 50,000 × 32² float32 each",
+    }
+
+
 MEASURES = {
     "01": measure_01,
     "02": measure_02,
@@ -763,6 +871,7 @@ MEASURES = {
     "06": measure_06,
     "07": measure_07,
     "08": measure_08,
+    "09": measure_09,
 }
 
 

@@ -71,18 +71,20 @@ class _ArrayUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def _keras_batch_folder(inner: str, files: ClassFiles) -> Path | None:
+    """The folder of a warm Keras cache holding every batch file of ``files``, or ``None``."""
+    names = [n for split in files[0].values() for n in split]
+    for base in paths.keras_homes():
+        for folder in (base / "datasets" / f"{inner}-target" / inner, base / "datasets" / inner):
+            if all((folder / n).is_file() for n in names):
+                return folder
+    return None
+
+
 def keras_cifar10_folder() -> Path | None:
     """The CIFAR-10 batch folder of a warm Keras cache (see :func:`keras_cifar_folders`), or
     ``None``."""
-    files = [n for split in CLASS_FILES[0][0].values() for n in split]
-    for base in paths.keras_homes():
-        for folder in (
-            base / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py",
-            base / "datasets" / "cifar-10-batches-py",
-        ):
-            if all((folder / n).is_file() for n in files):
-                return folder
-    return None
+    return _keras_batch_folder("cifar-10-batches-py", CLASS_FILES[0])
 
 
 def keras_cifar_folders() -> tuple[Path, Path] | None:
@@ -92,22 +94,9 @@ def keras_cifar_folders() -> tuple[Path, Path] | None:
     Keras to ``datasets/cifar-10-batches-py/``; the cache is ``$KERAS_HOME`` (else
     ``~/.keras``), or ``/tmp/.keras`` where that is not writable.
     """
-    for base in paths.keras_homes():
-        found = []
-        for inner, (files, _, _) in zip(
-            ("cifar-10-batches-py", "cifar-100-python"), CLASS_FILES, strict=True
-        ):
-            names = [n for split in files.values() for n in split]
-            for folder in (
-                base / "datasets" / f"{inner}-target" / inner,
-                base / "datasets" / inner,
-            ):
-                if all((folder / n).is_file() for n in names):
-                    found.append(folder)
-                    break
-        if len(found) == 2:
-            return found[0], found[1]
-    return None
+    ten = keras_cifar10_folder()
+    hundred = _keras_batch_folder("cifar-100-python", CLASS_FILES[1])
+    return (ten, hundred) if ten and hundred else None
 
 
 def _read_batches(source: Path, names: list[str], prefix: str) -> dict[str, bytes]:

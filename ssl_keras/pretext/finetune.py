@@ -29,6 +29,7 @@ from sklearn.metrics import balanced_accuracy_score
 
 from ssl_keras import layers, models, pipelines, runtime, training
 from ssl_keras._checks import check_int
+from ssl_keras.pretext.probe import arm_models
 from ssl_keras.pretext.tasks import PretextBudget, untrained_unet
 from ssl_keras.transfer import probe_features, repeated_batches, sample_per_class
 
@@ -155,11 +156,7 @@ def fine_tune_study(
     y_train = np.asarray(y_train)
     rows = []
     for name, arm in unets.items():
-        arm = [arm] if isinstance(arm, keras.Model) else list(arm)
-        if len(arm) not in (1, len(seeds)):
-            raise ValueError(
-                f"{name!r} has {len(arm)} models; give one, or one per seed ({len(seeds)})."
-            )
+        arm = arm_models(name, arm, len(seeds))
         for n in label_counts:
             for i, seed in enumerate(seeds):
                 chosen = sample_per_class(y_train, int(n), seed=int(seed))

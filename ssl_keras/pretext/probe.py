@@ -80,6 +80,17 @@ def linear_probe(
     return rows
 
 
+def arm_models(name: str, arm: keras.Model | Sequence[keras.Model], n_seeds: int) -> list:
+    """An arm of a study as a list: one U-Net for every seed, or one per seed (e.g. a pretext
+    task trained with each seed). ``ValueError`` naming the arm for any other count."""
+    models_ = [arm] if isinstance(arm, keras.Model) else list(arm)
+    if len(models_) not in (1, n_seeds):
+        raise ValueError(
+            f"{name!r} has {len(models_)} models; give one, or one per seed ({n_seeds})."
+        )
+    return models_
+
+
 def probe_study(
     unets: Mapping[str, keras.Model | Sequence[keras.Model]],
     x_train,
@@ -96,11 +107,7 @@ def probe_study(
     ``i``-th). Returns rows ``{"method", "n_per_class", "seed", "accuracy"}``."""
     rows = []
     for name, arm in unets.items():
-        arm = [arm] if isinstance(arm, keras.Model) else list(arm)
-        if len(arm) not in (1, len(seeds)):
-            raise ValueError(
-                f"{name!r} has {len(arm)} models; give one, or one per seed ({len(seeds)})."
-            )
+        arm = arm_models(name, arm, len(seeds))
         features = {}
         for i, seed in enumerate(seeds):
             model = arm[i if len(arm) > 1 else 0]
