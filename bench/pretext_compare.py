@@ -19,6 +19,12 @@ gray versions, without labels.
 
     .venv/bin/python bench/pretext_compare.py --seeds 5 --json pretext_offline.json
     .venv/bin/python bench/pretext_compare.py --data ../shared/data --seeds 5
+
+``--segmentation`` adds the frozen-encoder protocol on notebook 07's task
+(:func:`ssl_keras.pretext.frozen_segmentation_study`): each arm's encoder frozen under a
+decoder trained for 150 steps of 16 scenes at 48×64 (07's loss, class weights and
+augmentation), mean IoU on the test scenes; offline the 32 labeled street scenes of 07's
+seed study, with ``--data`` the CamVid sample's 60 training and 20 validation scenes.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from pathlib import Path
 import numpy as np
 
 import ssl_keras  # noqa: F401  (first: quiets TensorFlow's start-up logging)
-from ssl_keras import image_files, pretext, report, runtime, transfer
+from ssl_keras import image_files, losses, paths, pretext, report, runtime, segmentation, transfer
+from ssl_keras.datasets import camvid, palettes, synthetic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts
 
@@ -84,7 +91,39 @@ def real_data(data: Path, size: int):
     return pool, x_train, y_train, x_test, y_test, what
 
 
-def one_seed(seed, pool, x_train, y_train, x_test, y_test, settings, cache, n_subsets=5):
+SCENE_SIZE = (48, 64)  # notebook 07's smoke input (height, width)
+AUGMENT = {"hflip": True, "crop_scale": (0.6, 1.0), "color_jitter": 0.1}  # notebook 07's
+
+
+def scenes(profile, data: Path | None):
+    """Notebook 07's task for the frozen-encoder protocol: (labeled train pairs, test pairs,
+    class weights, what). Offline: the first ``study_labeled`` generated street scenes (07's
+    seed-study size) and the generated test split; ``data``: the CamVid sample's 60 training
+    and 20 validation scenes. All at 48×64, 11 classes + void."""
+    if data is None:
+        root = synthetic.street_scenes(
+            paths.data_dir("street"),
+            n_train=profile.n_train,
+            n_val=profile.n_val,
+            n_test=profile.n_test,
+            size=(96, 128),
+            seed=0,
+            color_labels=True,
+        )
+        train = camvid.camvid_dataset(root, "train", size=SCENE_SIZE)
+        train = train.take(profile.segmentation.study_labeled)
+        test, what = camvid.camvid_dataset(root, "test", size=SCENE_SIZE), "generated street"
+    else:
+        root = data / "camvid_segnet"
+        train = camvid.camvid_dataset(root, "train", size=SCENE_SIZE)
+        test, what = camvid.camvid_dataset(root, "val", size=SCENE_SIZE), "CamVid sample"
+    counts = segmentation.class_pixel_counts(train.batch(64), 11, palettes.CAMVID_VOID)
+    return train, test, losses.median_frequency_weights(counts), what
+
+
+def one_seed(
+    seed, pool, x_train, y_train, x_test, y_test, settings, cache, scene_data=None, n_subsets=5
+):
     """Notebook 09's recipe with ``SEED = seed``: rows of the probe, the fine-tune and the
     supervised arm, each ``{"method", "n_per_class", "seed", "accuracy"}``."""
     size = pool.shape[1]
@@ -131,7 +170,25 @@ def one_seed(seed, pool, x_train, y_train, x_test, y_test, settings, cache, n_su
         [n_all],
         subsets,
     )
-    return {"probe": probe, "fine_tune": fine + supervised}
+    runs = {"probe": probe, "fine_tune": fine + supervised}
+    if scene_data is not None:
+        train_pairs, test_pairs, weights, _ = scene_data
+        rows = pretext.frozen_segmentation_study(
+            arms,
+            train_pairs,
+            test_pairs,
+            11,
+            palettes.CAMVID_VOID,
+            budget,
+            subsets,
+            class_weights=weights,
+            augment=AUGMENT,
+        )
+        runs["frozen_segmentation"] = [
+            {"method": r["method"], "n_per_class": 0, "seed": r["seed"], "accuracy": r["mean_iou"]}
+            for r in rows
+        ]
+    return runs
 
 
 def per_seed_means(runs: dict[int, dict]) -> dict[str, dict[tuple[str, int], list[float]]]:
@@ -152,6 +209,11 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, help="the real samples (default: offline toy pets)")
     parser.add_argument("--cache", type=Path, help="folder for the pretext U-Nets")
     parser.add_argument("--json", type=Path, help="write every run's rows and the summary here")
+    parser.add_argument(
+        "--segmentation",
+        action="store_true",
+        help="also the frozen-encoder protocol on notebook 07's task (mean IoU at 48×64)",
+    )
     args = parser.parse_args(argv)
     if args.seeds < 2:
         parser.error("--seeds must be ≥ 2: an interval needs two pretext seeds")
@@ -165,11 +227,16 @@ def main(argv=None) -> int:
         pool, x_train, y_train, x_test, y_test, what = real_data(
             args.data, rt.profile.pretext.image_size
         )
+    scene_data = scenes(rt.profile, args.data) if args.segmentation else None
+    if scene_data is not None:
+        what += f"; frozen-encoder segmentation on the {scene_data[3]} scenes"
     print(what, flush=True)
     cache = args.cache or Path(tempfile.mkdtemp(prefix="pretext_compare_"))
     started, runs = time.time(), {}
     for seed in range(args.seeds):
-        runs[seed] = one_seed(seed, pool, x_train, y_train, x_test, y_test, settings, cache)
+        runs[seed] = one_seed(
+            seed, pool, x_train, y_train, x_test, y_test, settings, cache, scene_data
+        )
     wall = time.time() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     means = per_seed_means(runs)
@@ -184,8 +251,9 @@ def main(argv=None) -> int:
                 ((arm, report.seed_stats(v)) for (arm, k), v in by_key.items() if k == n),
                 key=lambda item: -item[1].mean,
             )
+            label = "mean IoU" if protocol == "frozen_segmentation" else f"{n} labels per class"
             print(
-                f"  {n} labels per class: "
+                f"  {label}: "
                 + ", ".join(f"{arm} {s.format()} (SD {s.std:.3f})" for arm, s in ranked)
             )
             for arm, s in ranked:

@@ -84,6 +84,14 @@ def restart(model: keras.Model, weights: Sequence) -> None:
             "architecture (e.g. segmentation.unet with the same arguments)."
         )
     model.set_weights(list(weights))
+    zero_optimizer_state(model)
+
+
+def zero_optimizer_state(model: keras.Model) -> None:
+    """Zero the compiled ``model``'s optimizer state (step count, moments), keeping its
+    learning rate: the next ``fit`` starts a fresh run with the traced training step."""
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError(f"Model {model.name!r} is not compiled: call compile() first.")
     for variable in model.optimizer.variables:
         if variable.name != "learning_rate":  # a hyperparameter, not training state
             variable.assign(tf.zeros(variable.shape, variable.dtype))

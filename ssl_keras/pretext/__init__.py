@@ -21,6 +21,7 @@ module         holds
                ``vgg16_features`` (the ImageNet reference), ``ROTNET_CIFAR10`` (published)
 ``finetune``   ``FineTuneBudget``, ``FineTuner`` (one compiled classifier, any arm's encoder),
                ``fine_tune_study``
+``segment``    ``frozen_segmentation_study`` (notebook 07's task on every frozen encoder)
 ``data``       ``labeled_root``, ``unlabeled_pool`` (toy pets offline, CIFAR-10 online)
 =============  ==================================================================================
 
@@ -28,7 +29,7 @@ Every task generates its examples per batch inside ``tf.data`` from seeds (nothi
 image in Python) and trains through :func:`ssl_keras.training.compile_model`.
 """
 
-from ssl_keras.pretext import data, finetune, inpainting, probe, rotation, tasks
+from ssl_keras.pretext import data, finetune, inpainting, probe, rotation, segment, tasks
 from ssl_keras.pretext.data import labeled_root, unlabeled_pool
 from ssl_keras.pretext.finetune import FineTuneBudget, FineTuner, fine_tune_study
 from ssl_keras.pretext.inpainting import (
@@ -53,6 +54,7 @@ from ssl_keras.pretext.rotation import (
     rotation_dataset,
     rotation_model,
 )
+from ssl_keras.pretext.segment import frozen_segmentation_study
 from ssl_keras.pretext.tasks import (
     TASKS,
     PretextBudget,
@@ -74,6 +76,7 @@ __all__ = [
     "data",
     "examples",
     "fine_tune_study",
+    "frozen_segmentation_study",
     "finetune",
     "unlabeled_pool",
     "N_ROTATIONS",
@@ -104,4 +107,5 @@ __all__ = [
     "rotation",
     "rotation_dataset",
     "rotation_model",
+    "segment",
 ]

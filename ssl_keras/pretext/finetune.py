@@ -107,8 +107,7 @@ class FineTuner:
         kernel = keras.initializers.GlorotUniform(seed=seed)(self.head.kernel.shape)
         self.head.kernel.assign(kernel)
         self.head.bias.assign(tf.zeros_like(self.head.bias))
-        for variable in self.optimizer.variables:
-            variable.assign(tf.zeros(variable.shape, variable.dtype))
+        training.zero_optimizer_state(self.model)
 
     def run(self, unet: keras.Model, x_pool, x, y, x_test, y_test, seed: int = 0) -> float:
         """Fine-tune ``unet``'s encoder on the labeled ``x`` (float32 ``(N, S, S, 3)`` in
