@@ -180,11 +180,18 @@ def write_class_folders(
         for index, (image, label) in enumerate(zip(pixels, labels, strict=True)):
             path = staging / split / class_names[int(label)] / f"{index:05d}.png"
             write_image(path, np.ascontiguousarray(image))
-        expected[split] = np.bincount(labels, minlength=len(class_names))
+        counts = np.bincount(labels, minlength=len(class_names))
+        expected[split] = dict(zip(class_names, counts.tolist(), strict=True))
+    _publish(folder, staging, expected)
+
+
+def _publish(folder: Path, staging: Path, expected: dict[str, dict[str, int]]) -> None:
+    """Move each written split from ``staging`` into ``folder`` (replacing an older one) and
+    check that every ``<split>/<class>`` holds the ``expected`` number of images."""
     for split, counts in expected.items():
         shutil.rmtree(folder / split, ignore_errors=True)
         os.replace(staging / split, folder / split)
-        for name, count in zip(class_names, counts, strict=True):
+        for name, count in counts.items():
             written = len(list((folder / split / name).glob("*.png"))) if count else 0
             if written != count:
                 raise ValueError(
@@ -233,15 +240,5 @@ def write_balanced(
         for kind, batch in (("cat", cats[split][chosen]), ("turtle", turtles[split])):
             for i, image in enumerate(batch):
                 write_image(staging / split / kind / f"{i:05d}.png", np.ascontiguousarray(image))
-        counts[split] = count
-    for split, count in counts.items():
-        shutil.rmtree(folder / split, ignore_errors=True)
-        os.replace(staging / split, folder / split)
-        for kind in ("cat", "turtle"):
-            written = len(list((folder / split / kind).glob("*.png")))
-            if written != count:
-                raise ValueError(
-                    f"{str(folder / split / kind)!r} holds {written} images, expected {count}; "
-                    "nothing was marked complete, run again."
-                )
-    staging.rmdir()
+        counts[split] = {"cat": count, "turtle": count}
+    _publish(folder, staging, counts)
