@@ -14,9 +14,11 @@ the real samples (``../shared/data`` beside the checkout, ``$SSL_KERAS_SHARED_DA
 
 ``half`` is the half-width of the 95 % Student-t interval over ``n`` seeds
 (:func:`ssl_keras.report.seed_stats`). The script prints one table per lesson and writes all
-records as JSON (``--json``). ``--minutes`` is each lesson's budget; ``NAME=MINUTES`` items give one lesson its own.
+records as JSON (``--json``). ``--minutes`` is each lesson's budget and ``--seeds`` its number of seeds; ``NAME=VALUE`` items
+give one lesson its own.
 
     .venv/bin/python bench/lessons_real.py --lessons 04 --minutes 10 --json scoreboard.json
+    .venv/bin/python bench/lessons_real.py --minutes 8 02-gray=36 --seeds 5 02-gray=3
 
 Lessons (each module's docstring gives the protocol):
 
@@ -55,26 +57,34 @@ from scoreboard.frame import (  # noqa: E402
 )
 
 
-def lesson_minutes(items: Sequence[str], names: Sequence[str], error) -> dict[str, float]:
-    """``--minutes`` items → ``{lesson: minutes}`` for ``names``: a bare number sets every
-    lesson's budget (default 10), ``NAME=MINUTES`` one lesson's. Calls ``error(message)`` for
-    a value that is not a positive number or a name that is not a lesson."""
-    default, single = 10.0, {}
+def lesson_values(
+    items: Sequence[str], names: Sequence[str], error, *, default: float, option: str, whole: bool
+) -> dict[str, float]:
+    """``--minutes`` / ``--seeds`` items → ``{lesson: value}`` for ``names``: a bare number
+    sets every lesson's value (else ``default``), ``NAME=VALUE`` one lesson's. Calls
+    ``error(message)`` for a value that is not a positive number (a whole one ≥ 2 when
+    ``whole``, as seeds must be for an interval) or a name that is not a lesson."""
+    single = {}
     for item in items:
-        name, _, value = item.rpartition("=")
+        name, _, text = item.rpartition("=")
         try:
-            minutes = float(value)
+            value = float(text)
         except ValueError:
-            minutes = math.nan
-        if not minutes > 0 or not math.isfinite(minutes):
-            error(f"--minutes takes positive numbers or NAME=MINUTES items, got {item!r}.")
+            value = math.nan
+        valid = value > 0 and math.isfinite(value)
+        if whole:
+            valid = valid and value == int(value) and value >= 2
+        if not valid:
+            wanted = "whole numbers ≥ 2" if whole else "positive numbers"
+            error(f"{option} takes {wanted} or NAME=VALUE items, got {item!r}.")
         if name and name not in LESSONS:
-            error(f"--minutes names lesson {name!r}, which is not one of {sorted(LESSONS)}.")
+            error(f"{option} names lesson {name!r}, which is not one of {sorted(LESSONS)}.")
         if name:
-            single[name] = minutes
+            single[name] = value
         else:
-            default = minutes
-    return {name: single.get(name, default) for name in names}
+            default = value
+    cast = int if whole else float
+    return {name: cast(single.get(name, default)) for name in names}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -92,19 +102,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="budget of each lesson in minutes, then NAME=MINUTES items for single lessons "
         "(e.g. --minutes 10 02-gray=30)",
     )
-    parser.add_argument("--seeds", type=int, default=5, help="seeds of each repeated run (≥ 2)")
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        default=["5"],
+        help="seeds of each lesson's repeated runs (≥ 2), then NAME=N items for single "
+        "lessons (e.g. --seeds 5 02-gray=3)",
+    )
     parser.add_argument("--data", type=Path, default=default_data(), help="real-sample root")
     parser.add_argument("--json", type=Path, default=None, help="write all records here")
     parser.add_argument(
         "--markdown", type=Path, default=None, help="write the scoreboard table (Markdown) here"
     )
     args = parser.parse_args(argv)
-    if args.seeds < 2:
-        parser.error(f"--seeds must be ≥ 2 for an interval, got {args.seeds}.")
     unknown = [name for name in args.lessons if name not in LESSONS]
     if unknown:
         parser.error(f"Unknown lesson(s) {unknown}; choose from {sorted(LESSONS)}.")
-    args.minutes = lesson_minutes(args.minutes, args.lessons, parser.error)
+    args.minutes = lesson_values(
+        args.minutes, args.lessons, parser.error, default=10.0, option="--minutes", whole=False
+    )
+    args.seeds = lesson_values(
+        args.seeds, args.lessons, parser.error, default=5, option="--seeds", whole=True
+    )
     if not args.data.is_dir():
         parser.error(
             f"Data folder {str(args.data)!r} does not exist: pass --data with the folder of "
@@ -120,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     for name in args.lessons:
         with tempfile.TemporaryDirectory(prefix=f"lesson{name}_") as workdir:
             context = Context(
-                args.data, args.minutes[name], tuple(range(args.seeds)), Path(workdir)
+                args.data, args.minutes[name], tuple(range(args.seeds[name])), Path(workdir)
             )
             record = run_lesson(name, context)
         print(format_record(record), flush=True)

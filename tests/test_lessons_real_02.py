@@ -105,3 +105,15 @@ def test_minutes_items_give_single_lessons_their_own_budget(data):
     for bad in (["0"], ["x"], ["99=3"], ["04=-1"], ["nan"]):
         with pytest.raises(SystemExit):
             lessons_real.parse_args(["--lessons", "04", "--data", str(data), "--minutes", *bad])
+
+
+def test_seeds_items_give_single_lessons_their_own_count(data):
+    args = lessons_real.parse_args(
+        ["--lessons", "02-gray", "04", "--seeds", "5", "02-gray=3", "--data", str(data)]
+    )
+    assert args.seeds == {"02-gray": 3, "04": 5}
+    assert all(isinstance(n, int) for n in args.seeds.values())
+    assert lessons_real.parse_args(["--lessons", "04", "--data", str(data)]).seeds == {"04": 5}
+    for bad in (["1"], ["2.5"], ["04=1"], ["99=3"], ["x"], ["0"]):
+        with pytest.raises(SystemExit):
+            lessons_real.parse_args(["--lessons", "04", "--data", str(data), "--seeds", *bad])
