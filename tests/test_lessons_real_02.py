@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,28 @@ def test_lesson_02_record(data, tmp_path, name, headline, trained, tested):
     assert ("met" if goal["met"] else "missed by") in table[2] and "(2 seeds)" in table[2]
     record["baselines"]["mean |x|"] = record["baselines"]["noisy input"]
     assert frame.markdown([record]).splitlines()[2].count(" | ") == 6  # "|" in a cell escaped
+
+
+def test_every_seed_trains_equally_long(data, tmp_path, monkeypatch):
+    """The first seed's scoring also runs the classical baseline, which is slow; the seeds after
+    it must not pay for that with training time."""
+    given = []
+
+    def fake_train(images, sigma_range, seconds, seed=0, **options):
+        given.append(seconds)
+        return None, {"steps": 1}
+
+    def fake_evaluate(model, images, sigma, seed, baseline=None):
+        if baseline is not None:
+            time.sleep(1.0)
+        return 20.0, 25.0, (24.0 if baseline is not None else None)
+
+    monkeypatch.setattr(denoise.denoise_bsd68, "train_denoiser", fake_train)
+    monkeypatch.setattr(denoise.denoise_bsd68, "evaluate", fake_evaluate)
+    context = frame.Context(data, 1.0, (0, 1, 2), tmp_path / "work")
+    record = frame.run_lesson("02-gray", context, config=TINY)
+    assert given == [pytest.approx(60 * TINY.train_share / 3)] * 3
+    assert [run["train_seconds"] for run in record["details"]["training"]] == [17.0] * 3
 
 
 def test_lesson_02_names_a_missing_test_set(data, tmp_path):
