@@ -91,14 +91,14 @@ def test_lesson_02_record(data, tmp_path, name, headline, trained, tested):
     assert frame.markdown([record]).splitlines()[2].count(" | ") == 6  # "|" in a cell escaped
 
 
-def test_every_seed_trains_equally_long(data, tmp_path, monkeypatch):
+def test_every_seed_trains_equally_long(data, tmp_path, monkeypatch, capsys):
     """The first seed's scoring also runs the classical baseline, which is slow; the seeds after
     it must not pay for that with training time."""
     given = []
 
     def fake_train(images, sigma_range, seconds, seed=0, **options):
         given.append(seconds)
-        return None, {"steps": 1}
+        return None, {"steps": 1, "minutes": 1.0, "cpu_minutes": 0.9 if seed == 1 else 1.9}
 
     def fake_evaluate(model, images, sigma, seed, baseline=None):
         if baseline is not None:
@@ -111,6 +111,10 @@ def test_every_seed_trains_equally_long(data, tmp_path, monkeypatch):
     record = frame.run_lesson("02-gray", context, config=TINY)
     assert given == [pytest.approx(60 * TINY.train_share / 3)] * 3
     assert [run["train_seconds"] for run in record["details"]["training"]] == [17.0] * 3
+    # seed 1 left the CPU idle for half its time: flagged, and said in the output
+    assert record["details"]["stalled_seeds"] == [1]
+    assert "seed(s) [1]" in capsys.readouterr().out
+    assert denoise.stalled_seeds([0, 1], [{"minutes": 1, "cpu_minutes": 2}] * 2) == []
 
 
 def test_lesson_02_names_a_missing_test_set(data, tmp_path):

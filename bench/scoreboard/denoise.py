@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from ssl_keras import image_files
 
@@ -47,6 +50,21 @@ class DenoiseConfig:
     learning_rate: float = 1e-3
     train_share: float = 0.85
     baseline: str = "nl_means"
+
+
+STALL_FRACTION = 0.6
+
+
+def stalled_seeds(seeds: Sequence[int], runs: Sequence[Mapping[str, float]]) -> list[int]:
+    """The seeds whose training used the CPU (``cpu_minutes`` / ``minutes``) for less than
+    :data:`STALL_FRACTION` of the median seed's share. The budget is wall time, so a seed
+    that waited (another process, a stalled machine) trained fewer steps and scores low for
+    a reason that is not the recipe's."""
+    shares = [run["cpu_minutes"] / max(run["minutes"], 1e-9) for run in runs]
+    typical = float(np.median(shares))
+    return [
+        seed for seed, share in zip(seeds, shares, strict=True) if share < STALL_FRACTION * typical
+    ]
 
 
 # {lesson: (gray, headline test set, other test sets, goal anchor, dB the goal allows below it)}
@@ -136,6 +154,14 @@ def denoise_lesson(name: str, context: Context, config: DenoiseConfig | None = N
             f"{config.baseline} {scores[headline]['classical'][0]:.2f})",
             flush=True,
         )
+    stalled = stalled_seeds(context.seeds, runs)
+    if stalled:
+        print(
+            f"{name}: warning: seed(s) {stalled} kept the CPU busy for under "
+            f"{STALL_FRACTION:.0%} of the other seeds' share of their training time, so they "
+            "trained fewer steps: the machine was not quiet. Rerun on a quiet machine.",
+            flush=True,
+        )
     ours = stats(scores[headline]["ours"])
     goal_value = published[goal_anchor][level] - margin
     arms = [
@@ -188,6 +214,7 @@ def denoise_lesson(name: str, context: Context, config: DenoiseConfig | None = N
                 ours["mean"],
                 rule=f"≥ {goal_anchor}" + (f" − {margin} dB" if margin else ""),
             ),
+            "stalled_seeds": stalled,
             "training": [
                 {k: round(v, 4) if isinstance(v, float) else v for k, v in run.items()}
                 for run in runs
