@@ -59,7 +59,7 @@ from scoreboard.frame import (  # noqa: E402
 
 def lesson_values(
     items: Sequence[str], names: Sequence[str], error, *, default: float, option: str, whole: bool
-) -> dict[str, float]:
+) -> dict[str, float | int]:
     """``--minutes`` / ``--seeds`` items → ``{lesson: value}`` for ``names``: a bare number
     sets every lesson's value (else ``default``), ``NAME=VALUE`` one lesson's. Calls
     ``error(message)`` for a value that is not a positive number (a whole one ≥ 2 when
