@@ -23,13 +23,14 @@ module         holds
                ``fine_tune_study``
 ``segment``    ``frozen_segmentation_study`` (notebook 07's task on every frozen encoder)
 ``data``       ``labeled_root``, ``unlabeled_pool`` (toy pets offline, CIFAR-10 online)
+``reuse``      ``notebook_encoders``: the encoders notebooks 02, 05 and 06 saved, for the probe
 =============  ==================================================================================
 
 Every task generates its examples per batch inside ``tf.data`` from seeds (nothing per
 image in Python) and trains through :func:`ssl_keras.training.compile_model`.
 """
 
-from ssl_keras.pretext import data, finetune, inpainting, probe, rotation, segment, tasks
+from ssl_keras.pretext import data, finetune, inpainting, probe, reuse, rotation, segment, tasks
 from ssl_keras.pretext.data import labeled_root, unlabeled_pool
 from ssl_keras.pretext.finetune import FineTuneBudget, FineTuner, fine_tune_study
 from ssl_keras.pretext.inpainting import (
@@ -48,6 +49,7 @@ from ssl_keras.pretext.probe import (
     ranking,
     vgg16_features,
 )
+from ssl_keras.pretext.reuse import NotebookEncoder, notebook_encoders
 from ssl_keras.pretext.rotation import (
     N_ROTATIONS,
     rotate_all,
@@ -80,6 +82,9 @@ __all__ = [
     "finetune",
     "unlabeled_pool",
     "N_ROTATIONS",
+    "NotebookEncoder",
+    "notebook_encoders",
+    "reuse",
     "TASKS",
     "PretextBudget",
     "check_task",

@@ -1,0 +1,172 @@
+"""The encoders notebooks 02, 05 and 06 trained, found in ``artifacts/`` and read like the arms.
+
+Notebook 09's arms share one encoder, pool and step budget; the networks the earlier
+notebooks saved do not: 02's denoiser has its own depth, data and steps, 05's colorizer sits
+on a backbone it may never have trained, 06's CutPaste encoder learned from textures. They
+still answer a learner's question, "how good is the encoder I trained there?", when they
+are read with the same probe. :func:`notebook_encoders` finds each one that is present, cuts
+its encoder at the probe's level for images of any size, and says for each one that is
+absent (or holds nothing of its own to read) which notebook writes it and why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ssl_keras import models, paths, runtime
+from ssl_keras.profiles import Profile, get_profile
+from ssl_keras.transfer import probe_features
+
+NOTEBOOKS = ("02", "05", "06")
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookEncoder:
+    """One earlier notebook's encoder: ``encoder`` is cut at the probe's level and reads any
+    image size, or ``None`` when ``path`` is absent or holds nothing of its own at that level
+    (``about`` then says why and what to run); otherwise ``about`` says what trained it."""
+
+    notebook: str
+    name: str
+    path: Path
+    encoder: keras.Model | None
+    about: str
+
+    def features(self, images) -> np.ndarray:
+        """The probe's pooled features of ``images`` (float32 ``(N, H, W, 3)`` in [0, 1]):
+        per channel the mean and standard deviation over space,
+        :func:`ssl_keras.transfer.probe_features`."""
+        if self.encoder is None:
+            raise ValueError(f"{self.name}: nothing to read ({self.about}).")
+        return probe_features(self.encoder, images)
+
+    def describe(self) -> str:
+        state = "read" if self.encoder is not None else "not read"
+        return f"{self.name} ({state}): {self.about}"
+
+
+def _load(path: Path, notebook: str) -> keras.Model:
+    try:
+        with runtime.scope():
+            return keras.models.load_model(path, compile=False)
+    except Exception as error:  # a truncated or foreign file: say which one and what to do
+        raise ValueError(
+            f"{path} is not a Keras model notebook {notebook} wrote ({type(error).__name__}: "
+            f"{str(error)[:200]}). Delete it and run notebook {notebook} again to rewrite it."
+        ) from None
+
+
+def _any_size(model: keras.Model, level: int, notebook: str, path: Path) -> keras.Model:
+    """The encoder of ``model`` cut at ``level``, rebuilt on an input of any height and width
+    (a model saved for fixed 64-px inputs then reads the 32-px CIFAR-10 images too)."""
+    try:
+        cut = models.encoder_from(model, level=level)
+    except ValueError as error:
+        raise ValueError(f"{path} (notebook {notebook}): {error}") from None
+    channels = cut.inputs[0].shape[-1]
+    inputs = keras.Input((None, None, channels), name="image")
+    with runtime.scope():
+        copy = keras.models.clone_model(cut, input_tensors=[inputs])
+    copy.set_weights(cut.get_weights())
+    return keras.Model(inputs, copy.outputs[0], name=f"notebook{notebook}_encoder")
+
+
+def _trained_up_to(model: keras.Model, level: int) -> bool:
+    """Whether every encoder block up to ``level`` was trainable when ``model`` was saved."""
+    found = models.find_levels(model, "notebook_encoders")
+    blocks = found.encoder[:level]
+    return all(found.layer(name).trainable for name in blocks) and found.container.trainable
+
+
+def _denoiser(folder: Path, level: int) -> NotebookEncoder:
+    path = folder / "denoiser" / "denoiser.keras"
+    name = "02: denoiser"
+    if not path.is_file():
+        return NotebookEncoder("02", name, path, None, "absent; run notebook 02 to add it")
+    model = _load(path, "02")
+    about = "its own recipe"
+    recipe = path.with_name("recipe.json")
+    if recipe.is_file():
+        try:
+            settings = json.loads(recipe.read_text(encoding="utf-8"))
+            about = (
+                f"{settings['profile']} recipe: {settings['steps']:,} steps of "
+                f"{settings['batch_size']} crops of {settings['patch_size']} px from the "
+                f"'{settings['pool']}' pool, depth {settings['depth']}, "
+                f"{settings['base_filters']} filters"
+            )
+        except (ValueError, KeyError, TypeError):
+            about = f"its own recipe ({recipe.name} unreadable)"
+    return NotebookEncoder("02", name, path, _any_size(model, level, "02", path), about)
+
+
+def _colorizer(folder: Path, level: int) -> NotebookEncoder:
+    path = folder / "colorizer" / "colorizer.keras"
+    name = "05: colorizer backbone"
+    if not path.is_file():
+        return NotebookEncoder("05", name, path, None, "absent; run notebook 05 to add it")
+    model = _load(path, "05")
+    try:
+        trained = _trained_up_to(model, level)
+    except ValueError:
+        return NotebookEncoder(
+            "05",
+            name,
+            path,
+            None,
+            "its backbone is VGG16, not a U-Net encoder; the ImageNet VGG16 reference arm "
+            "(full profile) reads those features",
+        )
+    if not trained:
+        return NotebookEncoder(
+            "05",
+            name,
+            path,
+            None,
+            f"its backbone kept notebook 02's encoder frozen up to level {level}, so its "
+            "features there are the denoiser's (run notebook 05 with choose_backbone('small') "
+            "for a backbone colorization trains)",
+        )
+    about = "a U-Net encoder trained end to end by colorization, read on RGB like every arm"
+    return NotebookEncoder("05", name, path, _any_size(model, level, "05", path), about)
+
+
+def _cutpaste(folder: Path, level: int, category: str) -> NotebookEncoder:
+    path = folder / "06_anomaly_pretext" / category / "best.keras"
+    name = f"06: CutPaste on '{category}'"
+    if not path.is_file():
+        return NotebookEncoder("06", name, path, None, "absent; run notebook 06 to add it")
+    model = _load(path, "06")
+    about = f"3-class CutPaste pretext on the '{category}' textures, its best epoch"
+    return NotebookEncoder("06", name, path, _any_size(model, level, "06", path), about)
+
+
+def notebook_encoders(
+    level: int, profile: str | Profile | None = None, folder: str | Path | None = None
+) -> list[NotebookEncoder]:
+    """The encoders of notebooks 02, 05 and 06 in ``folder`` (default
+    :func:`ssl_keras.paths.artifacts_dir`), each cut at encoder ``level`` and rebuilt for
+    any image size, in notebook order; one :class:`NotebookEncoder` per notebook, with
+    ``encoder=None`` where there is nothing to read:
+
+    * 02: ``denoiser/denoiser.keras`` (its ``recipe.json`` says how it was trained);
+    * 05: ``colorizer/colorizer.keras``, only where its backbone's blocks up to ``level``
+      were trained with it; notebook 05 keeps a pretrained backbone frozen (02's encoder
+      offline, VGG16 online), whose features are 02's or ImageNet's;
+    * 06: ``06_anomaly_pretext/<category>/best.keras`` for ``profile``'s category.
+
+    A file that is there but cannot be loaded raises ``ValueError`` naming it and the fix.
+    """
+    chosen = get_profile(profile)
+    level = int(level)
+    root = Path(folder) if folder is not None else paths.artifacts_dir(create=False)
+    return [
+        _denoiser(root, level),
+        _colorizer(root, level),
+        _cutpaste(root, level, chosen.anomaly.category),
+    ]
