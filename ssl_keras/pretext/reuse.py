@@ -61,6 +61,14 @@ def _load(path: Path, notebook: str) -> keras.Model:
         ) from None
 
 
+def _saved(notebook: str, name: str, path: Path) -> keras.Model | NotebookEncoder:
+    """The model notebook ``notebook`` saved at ``path``, or the entry saying it is absent."""
+    if not path.is_file():
+        about = f"absent; run notebook {notebook} to add it"
+        return NotebookEncoder(notebook, name, path, None, about)
+    return _load(path, notebook)
+
+
 def _any_size(model: keras.Model, level: int, notebook: str, path: Path) -> keras.Model:
     """The encoder of ``model`` cut at ``level``, rebuilt on an input of any height and width
     (a model saved for fixed 64-px inputs then reads the 32-px CIFAR-10 images too)."""
@@ -86,9 +94,9 @@ def _trained_up_to(model: keras.Model, level: int) -> bool:
 def _denoiser(folder: Path, level: int) -> NotebookEncoder:
     path = folder / "denoiser" / "denoiser.keras"
     name = "02: denoiser"
-    if not path.is_file():
-        return NotebookEncoder("02", name, path, None, "absent; run notebook 02 to add it")
-    model = _load(path, "02")
+    model = _saved("02", name, path)
+    if isinstance(model, NotebookEncoder):
+        return model
     about = "its own recipe"
     recipe = path.with_name("recipe.json")
     if recipe.is_file():
@@ -108,9 +116,9 @@ def _denoiser(folder: Path, level: int) -> NotebookEncoder:
 def _colorizer(folder: Path, level: int) -> NotebookEncoder:
     path = folder / "colorizer" / "colorizer.keras"
     name = "05: colorizer backbone"
-    if not path.is_file():
-        return NotebookEncoder("05", name, path, None, "absent; run notebook 05 to add it")
-    model = _load(path, "05")
+    model = _saved("05", name, path)
+    if isinstance(model, NotebookEncoder):
+        return model
     try:
         trained = _trained_up_to(model, level)
     except ValueError:
@@ -139,9 +147,9 @@ def _colorizer(folder: Path, level: int) -> NotebookEncoder:
 def _cutpaste(folder: Path, level: int, category: str) -> NotebookEncoder:
     path = folder / "06_anomaly_pretext" / category / "best.keras"
     name = f"06: CutPaste on '{category}'"
-    if not path.is_file():
-        return NotebookEncoder("06", name, path, None, "absent; run notebook 06 to add it")
-    model = _load(path, "06")
+    model = _saved("06", name, path)
+    if isinstance(model, NotebookEncoder):
+        return model
     about = f"3-class CutPaste pretext on the '{category}' textures, its best epoch"
     return NotebookEncoder("06", name, path, _any_size(model, level, "06", path), about)
 
