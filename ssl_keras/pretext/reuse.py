@@ -12,6 +12,7 @@ absent (or holds nothing of its own to read) which notebook writes it and why.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -19,10 +20,9 @@ import keras
 import numpy as np
 
 from ssl_keras import models, paths, runtime
+from ssl_keras.denoising.recipes import ARTIFACTS as DENOISER_FOLDER
 from ssl_keras.profiles import Profile, get_profile
 from ssl_keras.transfer import probe_features
-
-NOTEBOOKS = ("02", "05", "06")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,14 +61,6 @@ def _load(path: Path, notebook: str) -> keras.Model:
         ) from None
 
 
-def _saved(notebook: str, name: str, path: Path) -> keras.Model | NotebookEncoder:
-    """The model notebook ``notebook`` saved at ``path``, or the entry saying it is absent."""
-    if not path.is_file():
-        about = f"absent; run notebook {notebook} to add it"
-        return NotebookEncoder(notebook, name, path, None, about)
-    return _load(path, notebook)
-
-
 def _any_size(model: keras.Model, level: int, notebook: str, path: Path) -> keras.Model:
     """The encoder of ``model`` cut at ``level``, rebuilt on an input of any height and width
     (a model saved for fixed 64-px inputs then reads the 32-px CIFAR-10 images too)."""
@@ -84,74 +76,48 @@ def _any_size(model: keras.Model, level: int, notebook: str, path: Path) -> kera
     return keras.Model(inputs, copy.outputs[0], name=f"notebook{notebook}_encoder")
 
 
-def _trained_up_to(model: keras.Model, level: int) -> bool:
-    """Whether every encoder block up to ``level`` was trainable when ``model`` was saved."""
-    found = models.find_levels(model, "notebook_encoders")
-    blocks = found.encoder[:level]
-    return all(found.layer(name).trainable for name in blocks) and found.container.trainable
+# Each reader says what trained a loaded model and whether it holds an encoder of its own
+# up to ``level``: ``(about, readable)``.
 
 
-def _denoiser(folder: Path, level: int) -> NotebookEncoder:
-    path = folder / "denoiser" / "denoiser.keras"
-    name = "02: denoiser"
-    model = _saved("02", name, path)
-    if isinstance(model, NotebookEncoder):
-        return model
-    about = "its own recipe"
+def _denoiser(model: keras.Model, path: Path, level: int) -> tuple[str, bool]:
     recipe = path.with_name("recipe.json")
-    if recipe.is_file():
-        try:
-            settings = json.loads(recipe.read_text(encoding="utf-8"))
-            about = (
-                f"{settings['profile']} recipe: {settings['steps']:,} steps of "
-                f"{settings['batch_size']} crops of {settings['patch_size']} px from the "
-                f"'{settings['pool']}' pool, depth {settings['depth']}, "
-                f"{settings['base_filters']} filters"
-            )
-        except (ValueError, KeyError, TypeError):
-            about = f"its own recipe ({recipe.name} unreadable)"
-    return NotebookEncoder("02", name, path, _any_size(model, level, "02", path), about)
-
-
-def _colorizer(folder: Path, level: int) -> NotebookEncoder:
-    path = folder / "colorizer" / "colorizer.keras"
-    name = "05: colorizer backbone"
-    model = _saved("05", name, path)
-    if isinstance(model, NotebookEncoder):
-        return model
+    if not recipe.is_file():
+        return "its own recipe", True
     try:
-        trained = _trained_up_to(model, level)
+        settings = json.loads(recipe.read_text(encoding="utf-8"))
+        return (
+            f"{settings['profile']} recipe: {settings['steps']:,} steps of "
+            f"{settings['batch_size']} crops of {settings['patch_size']} px from the "
+            f"'{settings['pool']}' pool, depth {settings['depth']}, "
+            f"{settings['base_filters']} filters"
+        ), True
+    except (ValueError, KeyError, TypeError):
+        return f"its own recipe ({recipe.name} unreadable)", True
+
+
+def _colorizer(model: keras.Model, path: Path, level: int) -> tuple[str, bool]:
+    """Readable only where every backbone block up to ``level`` was trainable when the
+    colorizer was saved, i.e. colorization trained it."""
+    try:
+        found = models.find_levels(model, "notebook_encoders")
     except ValueError:
-        return NotebookEncoder(
-            "05",
-            name,
-            path,
-            None,
+        return (
             "its backbone is VGG16, not a U-Net encoder; the ImageNet VGG16 reference arm "
-            "(full profile) reads those features",
-        )
-    if not trained:
-        return NotebookEncoder(
-            "05",
-            name,
-            path,
-            None,
+            "(full profile) reads those features"
+        ), False
+    blocks = [found.layer(name) for name in found.encoder[:level]]
+    if not (found.container.trainable and all(block.trainable for block in blocks)):
+        return (
             f"its backbone kept notebook 02's encoder frozen up to level {level}, so its "
             "features there are the denoiser's (run notebook 05 with choose_backbone('small') "
-            "for a backbone colorization trains)",
-        )
-    about = "a U-Net encoder trained end to end by colorization, read on RGB like every arm"
-    return NotebookEncoder("05", name, path, _any_size(model, level, "05", path), about)
+            "for a backbone colorization trains)"
+        ), False
+    return "a U-Net encoder trained end to end by colorization, read on RGB like every arm", True
 
 
-def _cutpaste(folder: Path, level: int, category: str) -> NotebookEncoder:
-    path = folder / "06_anomaly_pretext" / category / "best.keras"
-    name = f"06: CutPaste on '{category}'"
-    model = _saved("06", name, path)
-    if isinstance(model, NotebookEncoder):
-        return model
-    about = f"3-class CutPaste pretext on the '{category}' textures, its best epoch"
-    return NotebookEncoder("06", name, path, _any_size(model, level, "06", path), about)
+def _cutpaste(model: keras.Model, path: Path, level: int, category: str) -> tuple[str, bool]:
+    return f"3-class CutPaste pretext on the '{category}' textures, its best epoch", True
 
 
 def notebook_encoders(
@@ -170,11 +136,27 @@ def notebook_encoders(
 
     A file that is there but cannot be loaded raises ``ValueError`` naming it and the fix.
     """
-    chosen = get_profile(profile)
+    category = get_profile(profile).anomaly.category
     level = int(level)
     root = Path(folder) if folder is not None else paths.artifacts_dir(create=False)
-    return [
-        _denoiser(root, level),
-        _colorizer(root, level),
-        _cutpaste(root, level, chosen.anomaly.category),
-    ]
+    sources = (
+        ("02", "02: denoiser", root / DENOISER_FOLDER / "denoiser.keras", _denoiser),
+        ("05", "05: colorizer backbone", root / "colorizer" / "colorizer.keras", _colorizer),
+        (
+            "06",
+            f"06: CutPaste on '{category}'",
+            root / "06_anomaly_pretext" / category / "best.keras",
+            functools.partial(_cutpaste, category=category),
+        ),
+    )
+    found = []
+    for notebook, name, path, reader in sources:
+        if not path.is_file():
+            about = f"absent; run notebook {notebook} to add it"
+            found.append(NotebookEncoder(notebook, name, path, None, about))
+            continue
+        model = _load(path, notebook)
+        about, readable = reader(model, path, level)
+        encoder = _any_size(model, level, notebook, path) if readable else None
+        found.append(NotebookEncoder(notebook, name, path, encoder, about))
+    return found
