@@ -298,6 +298,7 @@ def train_denoiser(
         training_batches(images, patch, batch_size, sigma_range, seed),
         epochs=10**6,
         steps_per_epoch=100,
+        shuffle=False,  # the dataset shuffles itself; Keras would warn that it ignores True
         callbacks=[budget],
         verbose=0,
     )

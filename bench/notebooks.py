@@ -2,8 +2,9 @@
 
 Executes each notebook in a fresh process and kernel (``tools/run_notebooks.py``), writing the
 executed copies to a temporary folder so the committed notebooks stay untouched, and prints
-one row per notebook with its wall time, the peak resident memory of its kernel and its
-headline metrics, then the goals:
+one row per notebook with its wall time, its kernel's CPU time (and how many cores that kept
+busy on average), the peak resident memory of its kernel and its headline metrics, then the
+three slowest cells of each, then the goals:
 
 * every notebook ≤ 3 minutes on 2 CPU cores,
 * the whole suite ≤ 15 minutes,
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = run_notebooks.run_all(args.notebooks, args.timeout, Path(folder), args.seed)
     print()
     run_notebooks.print_table(rows)
+    print()
+    run_notebooks.print_slowest(rows)
     total = sum(outcome["seconds"] for _, outcome in rows)
     slow = [name for name, o in rows if not o["seconds"] <= GOAL_EACH_S]
     heavy = [name for name, o in rows if not o["peak_mb"] <= GOAL_PEAK_MB]

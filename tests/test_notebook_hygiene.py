@@ -115,3 +115,27 @@ def test_wall_clock_pattern_catches_timings(text: str) -> None:
 @pytest.mark.parametrize("text", ["epoch 3/10: loss 0.1", "σ = 25/255", "5 labels per class"])
 def test_wall_clock_pattern_leaves_results_alone(text: str) -> None:
     assert not WALL_CLOCK.search(text)
+
+
+def test_runner_reads_cell_times_slowest_first() -> None:
+    def timed(source: str, start: str, end: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["execution"] = {
+            "iopub.execute_input": f"2026-01-01T00:{start}Z",
+            "shell.execute_reply": f"2026-01-01T00:{end}Z",
+        }
+        return cell
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# t"),
+        timed("import numpy", "00:00.000000", "00:01.500000"),
+        nbformat.v4.new_code_cell("never run"),
+        timed(
+            "# NBVAL_IGNORE_OUTPUT\n# the long one\nmodel.fit(x)", "00:02.000000", "01:04.250000"
+        ),
+    ]
+    assert run_notebooks.cell_seconds(notebook) == [
+        (3, pytest.approx(62.25), "model.fit(x)"),
+        (1, pytest.approx(1.5), "import numpy"),
+    ]

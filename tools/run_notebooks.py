@@ -1,5 +1,5 @@
-"""Execute notebooks and print a table: notebook, status, wall time, peak memory, headline
-metrics.
+"""Execute notebooks and print a table: notebook, status, wall time, CPU time, peak memory,
+headline metrics; then each notebook's slowest cells.
 
 Used by ``make run`` (in place) and ``bench/notebooks.py`` (copies in another folder). Each
 notebook runs in a fresh process with its own kernel, the notebook's folder as the working
@@ -30,6 +30,39 @@ from ssl_keras import paths
 
 def _peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _first_line(source: str) -> str:
+    """The first line of a cell that is not a comment (cells open with NBVAL markers)."""
+    lines = [line.strip() for line in source.splitlines()]
+    code = [line for line in lines if line and not line.startswith("#")]
+    return (code or lines or [""])[0]
+
+
+TIMING_KEYS = ("iopub.execute_input", "shell.execute_reply")
+
+
+def cell_seconds(notebook: nbformat.NotebookNode) -> list[tuple[int, float, str]]:
+    """``(index, seconds, first line)`` of every executed code cell, slowest first, from the
+    times nbclient records in each cell's metadata (``iopub.execute_input`` to
+    ``shell.execute_reply``); cells without both are left out."""
+    from datetime import datetime
+
+    timed = []
+    for index, cell in enumerate(notebook.cells):
+        execution = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type != "code" or not all(key in execution for key in TIMING_KEYS):
+            continue
+        start, end = (
+            datetime.fromisoformat(execution[key].replace("Z", "+00:00")) for key in TIMING_KEYS
+        )
+        timed.append((index, (end - start).total_seconds(), _first_line(cell.source)))
+    return sorted(timed, key=lambda row: -row[1])
 
 
 def move_stderr(notebook: nbformat.NotebookNode, name: str) -> int:
@@ -71,7 +104,8 @@ def run_notebook(
     path: Path, timeout: int, out: Path | None = None, seed: int | None = None
 ) -> dict:
     """Execute ``path``; write it back in place, or to ``out`` when given. Return status,
-    seconds, peak kernel memory (MB) and the recorded headline metrics. ``seed`` replaces the
+    wall seconds, the kernel's CPU seconds, peak kernel memory (MB), the three slowest cells
+    (:func:`cell_seconds`) and the recorded headline metrics. ``seed`` replaces the
     notebook's ``SEED`` (:func:`set_seed`); the notebook then runs from its own folder as
     always, and is written only to ``out``."""
     if seed is not None and out is None:
@@ -101,7 +135,9 @@ def run_notebook(
     return {
         "status": status,
         "seconds": seconds,
+        "cpu_s": _children_cpu_s(),
         "peak_mb": _peak_children_mb(),
+        "slowest": cell_seconds(notebook)[:3],
         "metrics": metrics,
     }
 
@@ -120,19 +156,37 @@ def run_in_child(
     try:  # the child prints its outcome last, also when a cell failed
         return json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):  # it crashed before that
-        return {"status": "FAILED", "seconds": float("nan"), "peak_mb": float("nan"), "metrics": {}}
+        nan = float("nan")
+        return {"status": "FAILED", "seconds": nan, "cpu_s": nan, "peak_mb": nan, "metrics": {}}
 
 
 def print_table(rows: list[tuple[str, dict]]) -> None:
-    print(f"{'notebook':<34} {'status':<7} {'wall':>7}  {'peak RSS':>9}  headline metrics")
+    """One row per notebook; "cores" is the kernel's CPU time over the wall time (2.0: both
+    cores of a 2-core machine busy throughout)."""
+    print(
+        f"{'notebook':<34} {'status':<7} {'wall':>7} {'CPU':>7} {'cores':>5}  {'peak RSS':>9}  "
+        "headline metrics"
+    )
     for name, outcome in rows:
         metrics = ", ".join(f"{k}={v}" for k, v in outcome["metrics"].items()) or "-"
+        cpu = outcome.get("cpu_s", float("nan"))
         print(
-            f"{name:<34} {outcome['status']:<7} {outcome['seconds']:>6.0f}s  "
-            f"{outcome['peak_mb']:>7.0f}MB  {metrics}"
+            f"{name:<34} {outcome['status']:<7} {outcome['seconds']:>6.0f}s {cpu:>6.0f}s "
+            f"{cpu / outcome['seconds']:>5.2f}  {outcome['peak_mb']:>7.0f}MB  {metrics}"
         )
     total = sum(outcome["seconds"] for _, outcome in rows)
-    print(f"{'total':<34} {'':<7} {total:>6.0f}s")
+    cpu_total = sum(outcome.get("cpu_s", float("nan")) for _, outcome in rows)
+    print(f"{'total':<34} {'':<7} {total:>6.0f}s {cpu_total:>6.0f}s {cpu_total / total:>5.2f}")
+
+
+def print_slowest(rows: list[tuple[str, dict]]) -> None:
+    """Each notebook's slowest cells: index, seconds, share of the notebook's wall time and
+    the cell's first line of code."""
+    print("slowest cells (cell index, wall seconds, share of the notebook, first line):")
+    for name, outcome in rows:
+        for index, seconds, line in outcome.get("slowest", []):
+            share = seconds / outcome["seconds"]
+            print(f"  {name[:2]} cell {index:>2} {seconds:>6.0f}s {share:>4.0%}  {line[:60]}")
 
 
 def run_all(
@@ -171,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = run_all(args.notebooks, args.timeout, args.out, args.seed)
     print()
     print_table(rows)
+    print()
+    print_slowest(rows)
     return 0 if all(o["status"] == "ok" for _, o in rows) else 1
 
 
