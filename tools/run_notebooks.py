@@ -19,6 +19,7 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -28,13 +29,11 @@ from nbclient.exceptions import CellExecutionError
 from ssl_keras import paths
 
 
-def _peak_children_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-
-
-def _children_cpu_s() -> float:
+def _children_usage() -> tuple[float, float]:
+    """CPU seconds and peak resident memory (MB) of this process's finished children: here,
+    the notebook's kernel."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
 
 
 def _first_line(source: str) -> str:
@@ -51,8 +50,6 @@ def cell_seconds(notebook: nbformat.NotebookNode) -> list[tuple[int, float, str]
     """``(index, seconds, first line)`` of every executed code cell, slowest first, from the
     times nbclient records in each cell's metadata (``iopub.execute_input`` to
     ``shell.execute_reply``); cells without both are left out."""
-    from datetime import datetime
-
     timed = []
     for index, cell in enumerate(notebook.cells):
         execution = cell.get("metadata", {}).get("execution", {})
@@ -132,11 +129,12 @@ def run_notebook(
     move_stderr(notebook, path.name)
     nbformat.write(notebook, out if out is not None else path)
     metrics = json.loads(results_file.read_text()) if results_file.exists() else {}
+    cpu_s, peak_mb = _children_usage()
     return {
         "status": status,
         "seconds": seconds,
-        "cpu_s": _children_cpu_s(),
-        "peak_mb": _peak_children_mb(),
+        "cpu_s": cpu_s,
+        "peak_mb": peak_mb,
         "slowest": cell_seconds(notebook)[:3],
         "metrics": metrics,
     }

@@ -12,7 +12,6 @@ absent (or holds nothing of its own to read) which notebook writes it and why.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from pathlib import Path
 
@@ -116,10 +115,6 @@ def _colorizer(model: keras.Model, path: Path, level: int) -> tuple[str, bool]:
     return "a U-Net encoder trained end to end by colorization, read on RGB like every arm", True
 
 
-def _cutpaste(model: keras.Model, path: Path, level: int, category: str) -> tuple[str, bool]:
-    return f"3-class CutPaste pretext on the '{category}' textures, its best epoch", True
-
-
 def notebook_encoders(
     level: int, profile: str | Profile | None = None, folder: str | Path | None = None
 ) -> list[NotebookEncoder]:
@@ -146,7 +141,10 @@ def notebook_encoders(
             "06",
             f"06: CutPaste on '{category}'",
             root / "06_anomaly_pretext" / category / "best.keras",
-            functools.partial(_cutpaste, category=category),
+            lambda *_: (
+                f"3-class CutPaste pretext on the '{category}' textures, its best epoch",
+                True,
+            ),
         ),
     )
     found = []
